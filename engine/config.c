@@ -271,15 +271,19 @@ static ps_status unknown_key(parser *p, yaml_node_t *k, const char *where) {
   return FAIL(p, k, "unknown key '%.80s' in %s", sval(k), where);
 }
 
-/* Value node of `key` in a mapping, or NULL. */
-static yaml_node_t *lookup(parser *p, yaml_node_t *map, const char *key) {
+/* Key or value node of `key` in a mapping, or NULL. */
+static yaml_node_t *lookup_pair(parser *p, yaml_node_t *map, const char *key, bool want_key) {
   for (yaml_node_pair_t *it = map->data.mapping.pairs.start; it < map->data.mapping.pairs.top;
        it++) {
     yaml_node_t *k = node(p, it->key);
     if (k->type == YAML_SCALAR_NODE && !strcmp(sval(k), key))
-      return node(p, it->value);
+      return want_key ? k : node(p, it->value);
   }
   return NULL;
+}
+
+static yaml_node_t *lookup(parser *p, yaml_node_t *map, const char *key) {
+  return lookup_pair(p, map, key, false);
 }
 
 /* ---------------------------------------------------------------- servers */
@@ -473,10 +477,10 @@ out:
   return s;
 }
 
-static ps_status resolve_password(parser *p, server_ctx *c, yaml_node_t *map) {
+static ps_status resolve_password(parser *p, server_ctx *c, yaml_node_t *name) {
   cfg_server *srv = c->srv;
   if (!c->pw_key)
-    return FAIL(p, map,
+    return FAIL(p, name,
                 "server '%s': missing password source (password_file, password_env or "
                 "password; password: \"\" for none)",
                 srv->name);
@@ -541,13 +545,15 @@ static ps_status parse_servers(parser *p, yaml_node_t *map) {
     server_ctx c = {.srv = srv};
     if ((s = each_pair(p, v, server_pair, &c)) != PS_OK)
       return s;
+    /* A missing key is reported at the server's name: a block mapping's own
+     * mark would point at whichever key happens to come first. */
     if (!c.addr_key)
-      return FAIL(p, v, "server '%s': missing 'host', 'socket' or 'hosts'", name);
+      return FAIL(p, k, "server '%s': missing 'host', 'socket' or 'hosts'", name);
     if (!c.has_user)
-      return FAIL(p, v, "server '%s': missing required key 'user'", name);
+      return FAIL(p, k, "server '%s': missing required key 'user'", name);
     if (c.hosts && (s = parse_hosts(p, srv, c.hosts)) != PS_OK)
       return s;
-    if ((s = resolve_password(p, &c, v)) != PS_OK)
+    if ((s = resolve_password(p, &c, k)) != PS_OK)
       return s;
   }
   return PS_OK;
@@ -870,7 +876,7 @@ static ps_status check_needs(parser *p, yaml_node_t *root) {
       at.line = j->loc.line - 1;
       at.column = j->loc.column - 1;
     } else {
-      yaml_node_t *sources = lookup(p, root, "sources");
+      yaml_node_t *sources = lookup_pair(p, root, "sources", true);
       if (sources)
         at = sources->start_mark;
     }
