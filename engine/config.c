@@ -347,8 +347,11 @@ static ps_status server_pair(parser *p, const char *key, yaml_node_t *k, yaml_no
     /* The inline password's value is never echoed, whatever is wrong with it. */
     if (v->type != YAML_SCALAR_NODE)
       return FAIL(p, v, "'%s' must be a scalar, not %s", key, kind_name(v));
-    if (strcmp(key, "password") != 0 && is_null(v))
-      return FAIL(p, v, "'%s' has no value", key);
+    /* `password:` with nothing after it is more likely a forgotten value
+     * than a wish for no password, which is spelled password: "". */
+    if (is_null(v))
+      return FAIL(p, v, "'%s' has no value%s", key,
+                  strcmp(key, "password") ? "" : " (write password: \"\" for none)");
     c->pw_key = k;
     c->pw_val = v;
     return PS_OK;
@@ -489,7 +492,7 @@ static ps_status resolve_password(parser *p, server_ctx *c, yaml_node_t *name) {
   ps_status s = PS_OK;
   if (!strcmp(key, "password")) {
     snprintf(origin, sizeof origin, "password");
-    s = dup_into(p, &srv->password, is_null(c->pw_val) ? "" : val);
+    s = dup_into(p, &srv->password, val);
   } else if (!strcmp(key, "password_env")) {
     const char *env = getenv(val);
     if (!env)
@@ -920,17 +923,23 @@ static ps_status parse_root(parser *p, yaml_node_t *root) {
     return FAIL(p, root, "the configuration must be a mapping, not %s", kind_name(root));
   if ((s = each_pair(p, root, top_pair, NULL)) != PS_OK)
     return s;
-  static const char *const required[] = {"servers", "sources", "target"};
-  for (size_t i = 0; i < 3; i++)
-    if (!lookup(p, root, required[i]))
-      return FAIL(p, root, "missing required key '%s'", required[i]);
-  if ((s = parse_servers(p, lookup(p, root, "servers"))) != PS_OK)
+  /* Each required section is checked just before it is parsed, so that a
+   * half-written file reports its first problem first. */
+  yaml_node_t *servers = lookup(p, root, "servers");
+  if (!servers)
+    return FAIL(p, root, "missing required key 'servers'");
+  if ((s = parse_servers(p, servers)) != PS_OK)
     return s;
   yaml_node_t *sources = lookup(p, root, "sources");
+  if (!sources)
+    return FAIL(p, root, "missing required key 'sources'");
   if ((s = want_map(p, sources, "'sources'")) != PS_OK ||
       (s = each_pair(p, sources, sources_pair, NULL)) != PS_OK)
     return s;
-  if ((s = parse_target(p, lookup(p, root, "target"))) != PS_OK)
+  yaml_node_t *target = lookup(p, root, "target");
+  if (!target)
+    return FAIL(p, root, "missing required key 'target'");
+  if ((s = parse_target(p, target)) != PS_OK)
     return s;
   cfg->engine = (cfg_engine){.workers = 4,
                              .batch_rows = 5000,
