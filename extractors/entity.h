@@ -116,6 +116,9 @@ typedef struct ex_copy_ctx {
   ex_out *out;
   size_t idx;  /* source index (nova cell) */
   void *ud;    /* the entity's own */
+  /* Set by fn when rows are held back (grouping): called once after the
+   * last row, before the writer is flushed. */
+  ps_status (*at_end)(struct ex_copy_ctx *c, ps_error *err);
 } ex_copy_ctx;
 ps_status ex__copy(ex_job *j, cfg_source_id src, size_t idx, size_t t, const char *label,
                    const char *sql, ex_row_fn fn, void *ud, ps_error *err);

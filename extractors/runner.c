@@ -344,7 +344,7 @@ ps_status ex__out_close(ex_out *o, bool ok, ps_error *err) {
 static ps_status copy_row(void *ud, MYSQL_ROW row, const unsigned long *len, ps_error *err) {
   ex_copy_ctx *c = ud;
   loader_value v[EX_MAX_COLS];
-  const ex_table *t = c->j->ex->tables[0];
+  const ex_table *t = c->out->tab;
   for (size_t i = 0; i < t->n_cols; i++)
     v[i] = ex__val(row[i], len[i]);
   return ex__out_row(c->out, v, err);
@@ -363,6 +363,8 @@ ps_status ex__copy(ex_job *j, cfg_source_id src, size_t idx, size_t t, const cha
     goto out;
   }
   s = ex__stream(j, source, label, sql, fn ? fn : copy_row, &c, err);
+  if (s == PS_OK && c.at_end)
+    s = c.at_end(&c, err);
   ps_status s2 = ex__out_close(c.out, s == PS_OK, err);
   if (s == PS_OK)
     s = s2;
