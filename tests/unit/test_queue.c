@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "engine/queue.h"
+#include "tsan_criterion.h"
 
 typedef struct item {
   queue_item qi;

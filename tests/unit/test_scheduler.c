@@ -9,6 +9,7 @@
 
 #include "engine/log.h"
 #include "engine/scheduler.h"
+#include "tsan_criterion.h"
 
 /* ------------------------------------------------------------- helpers */
 
