@@ -295,7 +295,9 @@ static bool ts_before(const struct timespec *a, const struct timespec *b) {
 
 /* ------------------------------------------------------- worker side */
 
-/* Runs on a worker: one callback, then the item goes back to the inbox. */
+/* Runs on a worker: one callback, then the item goes back to the inbox.
+ * The worker owns the item between its pop and that push (the queues order
+ * the hand-over); it reads only the immutable jobs[]. */
 static void work_run(worker_item *wi) {
   work *w = caa_container_of(wi, work, wi);
   const job_desc *d = &w->s->jobs[w->job];
@@ -329,6 +331,10 @@ static void work_run(worker_item *wi) {
 }
 
 /* ---------------------------------------------------- scheduler thread */
+
+/* Everything from here to the API runs on the scheduler thread alone: it is
+ * the only reader and writer of sj[], the free list, inflight and seq, so no
+ * lock is needed.  Work items change hands only through the two queues. */
 
 static void push_work(sched *s, size_t j, wkind kind, size_t unit) {
   work *w = s->free_work; /* never empty: inflight < window */
