@@ -267,8 +267,8 @@ ps_status json_object_get_int(const char *text, size_t len, const char *member,
         have = digits_to_i64((unsigned char *)buf + neg, s.blen - neg, neg, &val);
       }
     } else if (c == '-' || (c >= '0' && c <= '9')) {
-      bool is_int;
-      int64_t v;
+      bool is_int = false;
+      int64_t v = 0;
       if ((st = jnumber(&j, &is_int, &v)) != PS_OK)
         goto out;
       if (captured && is_int)

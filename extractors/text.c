@@ -69,7 +69,7 @@ size_t text_utf8_truncate(const char *s, size_t len, size_t max_chars) {
     return max_chars;
   size_t chars = 0;
   for (size_t i = 0; i < len; i++) {
-    if ((p[i] & 0xC0) != 0x80) {
+    if (i == 0 || (p[i] & 0xC0) != 0x80) {
       if (chars == max_chars)
         return i;
       chars++;

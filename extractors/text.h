@@ -17,9 +17,9 @@ bool text_utf8_valid(const char *s, size_t len);
 
 /* Byte length of the longest prefix of s[0..len) that holds at most
  * max_chars characters.  A character starts at every byte that is not a
- * continuation byte (10xxxxxx), so the cut never lands inside a sequence;
- * on invalid input each stray byte counts as one character (validate first
- * if that matters).  Returns len when the whole string fits. */
+ * continuation byte (10xxxxxx), and at byte 0, so the cut never lands
+ * inside a sequence; on invalid input stray continuation bytes stay with the
+ * character before them (validate first if that matters).  Returns len when the whole string fits. */
 size_t text_utf8_truncate(const char *s, size_t len, size_t max_chars);
 
 #endif
