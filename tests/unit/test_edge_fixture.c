@@ -196,3 +196,128 @@ Test(edge_fixture, compare_after_rule) {
   testdb_exec(m, "DELETE FROM `%s_cmp`.h WHERE day >= UTC_DATE() - INTERVAL 1 DAY", prefix);
   expect_cmp("h", rule, false, "missing row");
 }
+
+/* The expected files themselves: each one, loaded into a table of the
+ * contract's shape (columns, types, primary key), must compare equal with
+ * itself.  This catches a misspelt or missing column, an unsorted or
+ * duplicate key, and a value the column type cannot hold. */
+static const struct { const char *table, *ddl; } contract[] = {
+    {"metadata", "table_name varchar(64) PRIMARY KEY, last_update timestamp NULL DEFAULT CURRENT_TIMESTAMP, row_count int DEFAULT 0"},
+    {"hypervisor", "id int, availability_zone varchar(255), host varchar(255), hostname varchar(255), "
+                   "ip_address varchar(39), cpus int, memory int, local_storage int, "
+                   "last_seen timestamp NULL DEFAULT CURRENT_TIMESTAMP, active boolean, PRIMARY KEY (id, availability_zone, host)"},
+    {"project", "id varchar(36) PRIMARY KEY, display_name varchar(64), organisation varchar(255), "
+                "description text, enabled boolean, personal boolean, has_instances boolean, "
+                "quota_instances int, quota_vcpus int, quota_memory int, quota_volume_total int, "
+                "quota_snapshot int, quota_volume_count int"},
+    {"user", "id varchar(64) PRIMARY KEY, name varchar(255), email varchar(255), "
+             "default_project varchar(36), enabled boolean"},
+    {"role", "role varchar(255), user varchar(64), project varchar(36), PRIMARY KEY (role, user, project)"},
+    {"flavour", "id int PRIMARY KEY, uuid varchar(36), name varchar(255), vcpus int, memory int, "
+                "root int, ephemeral int, public boolean, active boolean"},
+    {"instance", "project_id varchar(36), id varchar(36) PRIMARY KEY, name varchar(255), vcpus int, "
+                 "memory int, root int, ephemeral int, flavour int, created_by varchar(36), "
+                 "created datetime, deleted datetime, active boolean, hypervisor varchar(255), "
+                 "availability_zone varchar(255), cell_name varchar(255)"},
+    {"historical_usage", "day date PRIMARY KEY, vcpus int, memory int, local_storage int"},
+    {"volume", "id varchar(36) PRIMARY KEY, project_id varchar(36), display_name varchar(64), size int, "
+               "created datetime, deleted datetime, attached boolean, instance_uuid varchar(36), "
+               "availability_zone varchar(255), active boolean"},
+    {"image", "id varchar(36) PRIMARY KEY, project_id varchar(36), name varchar(255), size bigint, "
+              "status varchar(30), public boolean, created datetime, deleted datetime, active boolean"},
+    {"aggregate", "id int, availability_zone varchar(255), name varchar(255), created datetime, "
+                  "deleted datetime, active boolean, PRIMARY KEY (id, availability_zone)"},
+    {"aggregate_host", "id int, availability_zone varchar(255), host varchar(255), "
+                       "last_seen timestamp NULL DEFAULT CURRENT_TIMESTAMP, active boolean, PRIMARY KEY (id, availability_zone, host)"},
+    {"allocation", "id int PRIMARY KEY, project_id varchar(36), project_name varchar(255), "
+                   "contact_email varchar(75), approver_email varchar(75), chief_investigator varchar(75), "
+                   "status varchar(1), start_date datetime, end_date datetime, modified_time datetime, "
+                   "field_of_research_1 varchar(6), for_percentage_1 int, field_of_research_2 varchar(6), "
+                   "for_percentage_2 int, field_of_research_3 varchar(6), for_percentage_3 int, "
+                   "funding_national int, funding_node varchar(128)"},
+};
+
+/* Insert the data lines of an expected file ('*' becomes the column's
+ * non-NULL DEFAULT). */
+static void load_expected(const char *schema, const char *table, const char *path) {
+  FILE *f = fopen(path, "r");
+  cr_assert(f != NULL, "%s", path);
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  bool header = true;
+  while ((n = getline(&line, &cap, f)) >= 0) {
+    if (n && line[n - 1] == '\n')
+      line[--n] = '\0';
+    if (line[0] == '#' || n == 0)
+      continue;
+    if (header) {
+      header = false;
+      continue;
+    }
+    char *sql = malloc(3 * (size_t)n + 256);
+    size_t pos = (size_t)sprintf(sql, "INSERT INTO `%s`.`%s` VALUES (", schema, table);
+    /* strsep keeps empty fields (strtok would not). */
+    char *rest = line;
+    bool first = true;
+    for (char *fld; (fld = strsep(&rest, "\t"));) {
+      pos += (size_t)sprintf(sql + pos, "%s", first ? "" : ", ");
+      first = false;
+      if (strcmp(fld, "\\N") == 0)
+        pos += (size_t)sprintf(sql + pos, "NULL");
+      else if (strcmp(fld, "*") == 0)
+        pos += (size_t)sprintf(sql + pos, "DEFAULT");
+      else {
+        /* The file's escapes are the SQL string escapes: copy them through. */
+        sql[pos++] = '\'';
+        for (char *p = fld; *p; p++) {
+          if (*p == '\'')
+            sql[pos++] = '\\';
+          sql[pos++] = *p;
+        }
+        sql[pos++] = '\'';
+      }
+    }
+    strcpy(sql + pos, ")");
+    testdb_exec(m, "%s", sql);
+    free(sql);
+  }
+  free(line);
+  fclose(f);
+}
+
+Test(edge_fixture, expected_files_have_the_contract_shape) {
+  char schema[96];
+  snprintf(schema, sizeof schema, "%s_cmp", prefix);
+  testdb_exec(m, "CREATE DATABASE `%s` CHARACTER SET utf8mb4", schema);
+  for (size_t i = 0; i < sizeof contract / sizeof *contract; i++) {
+    const char *t = contract[i].table;
+    testdb_exec(m, "CREATE TABLE `%s`.`%s` (%s) CHARSET utf8mb4 COLLATE utf8mb4_bin", schema, t,
+                contract[i].ddl);
+    char rel[128];
+    snprintf(rel, sizeof rel, "tests/fixtures/edge/expected/%s.tsv", t);
+    char *path = testdb_source_path(rel);
+    load_expected(schema, t, path);
+    if (strcmp(t, "historical_usage") == 0)
+      /* What the #@ rule promises for the days after the explicit ones. */
+      testdb_exec(m, "INSERT INTO `%s`.historical_usage SELECT DATE'2024-01-21' + INTERVAL seq DAY, "
+                     "9, 12032, 116 FROM `%s`.seq_0_to_100000 "
+                     "WHERE DATE'2024-01-21' + INTERVAL seq DAY < UTC_DATE()", schema, schema);
+    char *report = NULL;
+    bool same = fixture_compare(m, schema, t, path, &report);
+    cr_expect(same, "%s", report);
+    cr_expect(strstr(report, "does not check") == NULL, "%s", report);
+    free(report);
+    free(path);
+  }
+  /* metadata's row counts agree with the files. */
+  static const char *const counted[] = {"hypervisor", "project", "user", "role", "flavour",
+                                        "instance", "volume", "image", "aggregate",
+                                        "aggregate_host", "allocation"};
+  for (size_t i = 0; i < sizeof counted / sizeof *counted; i++)
+    cr_expect_eq(testdb_i64(m, "SELECT row_count FROM `%s`.metadata WHERE table_name = '%s'",
+                            schema, counted[i]),
+                 testdb_i64(m, "SELECT COUNT(*) FROM `%s`.`%s`", schema, counted[i]), "%s",
+                 counted[i]);
+  cr_expect_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.metadata", schema), 12);
+}
