@@ -229,6 +229,9 @@ static ps_status send_batch(loader *l, batch *b, ps_error *err) {
     mysql_set_local_infile_handler(l->conn, infile_init, infile_read, infile_end, infile_error,
                                    l);
     rc = mysql_real_query(l->conn, l->head, (unsigned long)l->head_len);
+    /* The handler's userdata is this loader: never leave it on a pooled
+     * connection that outlives us. */
+    mysql_set_local_infile_default(l->conn);
   } else {
     memcpy(b->buf + b->len, l->tail, l->tail_len); /* room reserved by the producer */
     rc = mysql_real_query(l->conn, b->buf, (unsigned long)(b->len + l->tail_len));
