@@ -66,6 +66,8 @@ ps_status loader_finish(loader *l, ps_error *err);
 uint64_t loader_rows_written(const loader *l);
 /* Bytes of SQL/data sent so far. */
 uint64_t loader_bytes_sent(const loader *l);
+/* Statements (batches) sent and acknowledged so far (metrics, tests). */
+uint64_t loader_batches_sent(const loader *l);
 /* Stop the sender (if running) without flushing and free.  Accepts NULL. */
 void loader_free(loader *l);
 
