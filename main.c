@@ -28,7 +28,6 @@
 #include <unistd.h>
 #include <yaml.h>
 #include <zlib.h>
-#include <urcu/config.h>
 
 #include "engine/config.h"
 #include "engine/db.h"
@@ -85,7 +84,7 @@ static int usage_error(const char *fmt, const char *arg) {
 static void print_version(void) {
   printf("pollster %s\n", POLLSTER_VERSION);
   printf("  client library  %s\n", db_client_version());
-  printf("  liburcu         %s\n", CONFIG_RCU_VERSION_STR);
+  printf("  liburcu         %s (build time)\n", POLLSTER_URCU_VERSION);
   printf("  libyaml         %s\n", yaml_get_version_string());
   printf("  zlib            %s\n", zlibVersion());
 }

@@ -10,6 +10,7 @@
 #include "engine/db.h"
 #include "engine/log.h"
 #include "extractors/catalog.h"
+#include "extractors/strmap.h"
 #include "extractors/json.h"
 
 #define ALLOC_COLS 18

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "extractors/catalog.h"
+#include "extractors/strmap.h"
 #include "extractors/org.h"
 #include "extractors/pickle.h"
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "extractors/catalog.h"
+#include "extractors/strmap.h"
 
 static const ex_col user_cols[] = {
     {"id", LOADER_STR, 64, true},
