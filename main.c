@@ -18,6 +18,7 @@
  * atomic flag it polls every 250 ms. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -74,10 +75,14 @@ static void usage(FILE *out) {
         out);
 }
 
-static int usage_error(const char *fmt, const char *arg) {
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
   fprintf(stderr, "pollster: ");
-  fprintf(stderr, fmt, arg);
+  vfprintf(stderr, fmt, ap);
   fprintf(stderr, "\nTry 'pollster --help'.\n");
+  va_end(ap);
   return EXIT_USAGE;
 }
 
@@ -133,7 +138,7 @@ static int parse_cli(int argc, char **argv, cli *c) {
   int since_flags = 0;
   opterr = 0;
   int o;
-  while ((o = getopt_long(argc, argv, "+c:vqhV", opts, NULL)) != -1) {
+  while ((o = getopt_long(argc, argv, ":c:vqhV", opts, NULL)) != -1) {
     switch (o) {
     case 'c': c->config_path = optarg; break;
     case 'v': c->verbosity = 1; break;
@@ -155,23 +160,20 @@ static int parse_cli(int argc, char **argv, cli *c) {
     case OPT_RECREATE: c->recreate = true; break;
     case OPT_YES: c->yes = true; break;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
-    default: return usage_error("unknown option '%s'", argv[optind - 1]);
+    default:
+      if (optopt)
+        return usage_error("unknown option '-%c'", optopt);
+      return usage_error("unknown option '%s'", argv[optind - 1]);
     }
-    /* Options are accepted before or after the command word. */
-    if (optind < argc && !c->command && argv[optind][0] != '-')
-      c->command = argv[optind++];
   }
-  if (!c->command && optind < argc)
+  /* GNU getopt moves the operands last: options go before or after the command. */
+  if (optind < argc)
     c->command = argv[optind++];
-  while (optind < argc) {
-    /* getopt stopped at the command ('+'): parse what follows it. */
-    int rest = parse_cli(argc - optind + 1, argv + optind - 1, &(cli){0});
-    (void)rest;
-    break;
-  }
+  if (optind < argc)
+    return usage_error("unexpected argument '%s'", argv[optind]);
   if (since_flags > 1)
-    return usage_error("%s", "--force-update, --last-day, --last-week, --last-month and "
-                             "--last-updated exclude each other");
+    return usage_error("--force-update, --last-day, --last-week, --last-month and "
+                       "--last-updated exclude each other");
   return 0;
 }
 
