@@ -537,6 +537,8 @@ static ps_status publish_delta(ex_jobrun *jr, MYSQL *m, ps_error *err) {
   ex_job *j = &jr->pub;
   const cfg_target *tg = &j->cfg->target;
   ps_status s = db_exec(m, "START TRANSACTION", err);
+  if (s == PS_OK && j->ex->before_upsert)
+    s = j->ex->before_upsert(j, m, err);
   for (size_t t = 0; s == PS_OK && t < jr->n_tables; t++) {
     const ex_table *tab = j->ex->tables[t];
     char cols[1024], upd[4096];
