@@ -141,7 +141,7 @@ Test(invariants, tables_agree_with_the_sources) {
   MYSQL_RES *res;
   cr_assert_eq(mysql_query(m, "SELECT 1"), 0);
   mysql_free_result(mysql_store_result(m));
-  char q[256];
+  char q[1024];
   snprintf(q, sizeof q, "SELECT day FROM `%s`.historical_usage ORDER BY RAND(3) LIMIT 6", rep);
   cr_assert_eq(mysql_query(m, q), 0, "%s", mysql_error(m));
   res = mysql_store_result(m);
