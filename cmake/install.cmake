@@ -59,7 +59,8 @@ install(CODE "
   if(EXISTS \"\$ENV{DESTDIR}\${_dir}/pollster.yaml\")
     message(STATUS \"Keeping existing: \$ENV{DESTDIR}\${_dir}/pollster.yaml\")
   else()
-    file(INSTALL DESTINATION \"\$ENV{DESTDIR}\${_dir}\" TYPE FILE
+    # file(INSTALL) prepends DESTDIR itself.
+    file(INSTALL DESTINATION \"\${_dir}\" TYPE FILE
          PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
          FILES \"${PROJECT_SOURCE_DIR}/etc/pollster.yaml\")
   endif()" COMPONENT runtime)
