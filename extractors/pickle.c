@@ -236,8 +236,8 @@ static int hexval(unsigned char c) {
 /* STRING: repr() of a byte string, undone the way Python 2's
  * str.decode('string-escape') does. */
 static ps_status op_string(rd *r) {
-  const unsigned char *s;
-  size_t n;
+  const unsigned char *s = NULL;
+  size_t n = 0;
   ps_status st = line(r, &s, &n);
   if (st != PS_OK)
     return st;
@@ -294,8 +294,8 @@ static ps_status op_string(rd *r) {
 /* UNICODE: raw-unicode-escape.  Non-escape bytes are Latin-1 code points;
  * \u and \U escape only after an odd run of backslashes. */
 static ps_status op_unicode(rd *r) {
-  const unsigned char *s;
-  size_t n;
+  const unsigned char *s = NULL;
+  size_t n = 0;
   ps_status st = line(r, &s, &n);
   if (st != PS_OK)
     return st;
@@ -380,8 +380,8 @@ static ps_status memo_get(rd *r, uint64_t id) {
 
 /* Decimal id of PUT/GET. */
 static ps_status line_id(rd *r, uint64_t *id) {
-  const unsigned char *s;
-  size_t n;
+  const unsigned char *s = NULL;
+  size_t n = 0;
   ps_status st = line(r, &s, &n);
   if (st != PS_OK)
     return st;
@@ -527,9 +527,9 @@ ps_status pickle_read_dict(const unsigned char *buf, size_t len, pickle_dict **o
   if (!buf && len)
     return bad(&r, "no input");
   for (;;) {
-    pval v, k;
-    size_t m, n;
-    const unsigned char *s;
+    pval v = {0}, k = {0};
+    size_t m = 0, n = 0;
+    const unsigned char *s = NULL;
     uint64_t id;
     r.op_at = r.i;
     if (r.i >= r.len) {
