@@ -43,7 +43,7 @@ static ps_status write_flavors(const gen_model *M, MYSQL *m, gen_counts *c, ps_e
   static const char *const fam[] = {"m3", "r3", "c3", "t3", "p3"};
   static const char *const size[] = {"xsmall", "small", "medium", "large", "xlarge", "xxlarge"};
   gen_ins w;
-  if (ins_open(&w, m, "nova_api.flavors",
+  if (ins_open(M, &w, m, "nova_api.flavors",
                "INSERT INTO flavors (created_at,updated_at,name,id,memory_mb,vcpus,swap,"
                "vcpu_weight,flavorid,rxtx_factor,root_gb,ephemeral_gb,disabled,is_public,"
                "description) VALUES ",
@@ -82,7 +82,7 @@ static ps_status write_flavors(const gen_model *M, MYSQL *m, gen_counts *c, ps_e
 static ps_status write_aggregates(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins wa, wm, wh;
   int64_t n_meta = 0;
-  ps_status s = ins_open(&wa, m, "nova_api.aggregates",
+  ps_status s = ins_open(M, &wa, m, "nova_api.aggregates",
                          "INSERT INTO aggregates (created_at,updated_at,id,uuid,name) VALUES ",
                          err);
   if (s != PS_OK)
@@ -104,7 +104,7 @@ static ps_status write_aggregates(const gen_model *M, MYSQL *m, gen_counts *c, p
   if (s != PS_OK)
     return s;
 
-  s = ins_open(&wm, m, "nova_api.aggregate_metadata",
+  s = ins_open(M, &wm, m, "nova_api.aggregate_metadata",
                "INSERT INTO aggregate_metadata (created_at,updated_at,aggregate_id,`key`,value) "
                "VALUES ",
                err);
@@ -137,7 +137,7 @@ static ps_status write_aggregates(const gen_model *M, MYSQL *m, gen_counts *c, p
   /* Hosts: 90% of compute nodes sit in an AZ aggregate of their AZ; some
    * also in a non-AZ aggregate or a second aggregate of the same AZ; some
    * entries name hosts that no longer exist. */
-  s = ins_open(&wh, m, "nova_api.aggregate_hosts",
+  s = ins_open(M, &wh, m, "nova_api.aggregate_hosts",
                "INSERT IGNORE INTO aggregate_hosts (created_at,updated_at,host,aggregate_id) "
                "VALUES ",
                err);
@@ -207,7 +207,7 @@ static const char *const nova_res[3] = {"instances", "cores", "ram"};
 
 static ps_status write_api_quotas(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "nova_api.quotas",
+  if (ins_open(M, &w, m, "nova_api.quotas",
                "INSERT INTO quotas (created_at,updated_at,project_id,resource,hard_limit) VALUES ",
                err) != PS_OK)
     return w.st;
@@ -333,7 +333,7 @@ void gen_instance_row(const gen_model *M, gen_ins *w, unsigned cell, int64_t id,
 static ps_status write_nodes(const gen_model *M, unsigned cell, MYSQL *m, gen_counts *c,
                              ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "nova.compute_nodes",
+  if (ins_open(M, &w, m, "nova.compute_nodes",
                "INSERT INTO compute_nodes (created_at,updated_at,deleted_at,id,service_id,vcpus,"
                "memory_mb,local_gb,vcpus_used,memory_mb_used,local_gb_used,hypervisor_type,"
                "hypervisor_version,cpu_info,free_ram_mb,free_disk_gb,running_vms,"
@@ -386,7 +386,7 @@ static ps_status write_legacy(const gen_model *M, unsigned cell, MYSQL *m, gen_c
   char db[32];
   snprintf(db, sizeof db, "nova_cell%u", cell);
   gen_ins w;
-  if (ins_open(&w, m, "nova.instance_types",
+  if (ins_open(M, &w, m, "nova.instance_types",
                "INSERT INTO instance_types (created_at,updated_at,deleted_at,name,id,memory_mb,"
                "vcpus,swap,vcpu_weight,flavorid,rxtx_factor,root_gb,ephemeral_gb,disabled,"
                "is_public,deleted) VALUES ",
@@ -421,7 +421,7 @@ static ps_status write_legacy(const gen_model *M, unsigned cell, MYSQL *m, gen_c
 
   /* Legacy quota rows for about a tenth of the projects, in this cell or in
    * several; some deleted, some disagreeing with nova_api. */
-  if (ins_open(&w, m, "nova.quotas",
+  if (ins_open(M, &w, m, "nova.quotas",
                "INSERT INTO quotas (created_at,updated_at,deleted_at,project_id,resource,"
                "hard_limit,deleted) VALUES ",
                err) != PS_OK)
@@ -459,7 +459,7 @@ ps_status gen_nova_cell(const gen_model *M, unsigned cell, MYSQL *m, gen_counts 
   if (s != PS_OK)
     return s;
   gen_ins w;
-  if (ins_open(&w, m, "nova.instances", gen_instance_cols, err) != PS_OK)
+  if (ins_open(M, &w, m, "nova.instances", gen_instance_cols, err) != PS_OK)
     return w.st;
   int64_t n = gen_cell_instances(M, cell);
   for (int64_t id = 1; id <= n && w.st == PS_OK; id++)

@@ -78,7 +78,7 @@ void gen_alloc_row(const gen_model *M, gen_ins *w, const gen_alloc *a) {
 
 ps_status gen_dashboard(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "dashboard.rcallocation_allocationrequest", gen_alloc_cols, err) != PS_OK)
+  if (ins_open(M, &w, m, "dashboard.rcallocation_allocationrequest", gen_alloc_cols, err) != PS_OK)
     return w.st;
   for (int64_t i = 0; i < M->n_allocs && w.st == PS_OK; i++)
     gen_alloc_row(M, &w, &M->allocs[i]);
@@ -86,7 +86,7 @@ ps_status gen_dashboard(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *e
   gen_count(c, "dashboard", "rcallocation_allocationrequest", w.rows);
   if (s != PS_OK)
     return s;
-  if (ins_open(&w, m, "dashboard.rcallocation_chiefinvestigator", ci_cols, err) != PS_OK)
+  if (ins_open(M, &w, m, "dashboard.rcallocation_chiefinvestigator", ci_cols, err) != PS_OK)
     return w.st;
   static const char *const given[] = {"Alice", "Bo", "Ch\xc3\xa9rie", "Dmitri", "\xe7\x8e\x8b"};
   for (int64_t i = 0; i < M->n_allocs && w.st == PS_OK; i++) {

@@ -25,7 +25,7 @@ static void role_id(const gen_model *M, int r, char out[33]) {
 
 static ps_status write_projects(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "keystone.project",
+  if (ins_open(M, &w, m, "keystone.project",
                "INSERT INTO project (id,name,extra,description,enabled,domain_id,parent_id,"
                "is_domain) VALUES ",
                err) != PS_OK)
@@ -97,7 +97,7 @@ static ps_status write_projects(const gen_model *M, MYSQL *m, gen_counts *c, ps_
 
 static ps_status write_users(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "keystone.user",
+  if (ins_open(M, &w, m, "keystone.user",
                "INSERT INTO user (id,extra,enabled,default_project_id,created_at,"
                "last_active_at,domain_id) VALUES ",
                err) != PS_OK)
@@ -133,7 +133,7 @@ static ps_status write_users(const gen_model *M, MYSQL *m, gen_counts *c, ps_err
 
 static ps_status write_roles(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "keystone.role", "INSERT INTO role (id,name,extra,domain_id) VALUES ",
+  if (ins_open(M, &w, m, "keystone.role", "INSERT INTO role (id,name,extra,domain_id) VALUES ",
                err) != PS_OK)
     return w.st;
   for (int r = 0; r < N_ROLES; r++) {
@@ -160,7 +160,7 @@ static ps_status write_assignments(const gen_model *M, MYSQL *m, gen_counts *c,
                                    ps_error *err) {
   gen_ins w;
   /* IGNORE: a random member drawn twice for one project collides on the PK. */
-  if (ins_open(&w, m, "keystone.assignment",
+  if (ins_open(M, &w, m, "keystone.assignment",
                "INSERT IGNORE INTO assignment (type,actor_id,target_id,role_id,inherited) "
                "VALUES ",
                err) != PS_OK)
@@ -361,7 +361,7 @@ static void shib_row(const gen_model *M, gen_ins *w, int64_t row, const char *us
 
 ps_status gen_rcshibboleth(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "rcshibboleth.user",
+  if (ins_open(M, &w, m, "rcshibboleth.user",
                "INSERT INTO user (persistent_id,user_id,displayname,email,state,last_login,"
                "terms_accepted_at,shibboleth_attributes,registered_at,terms_version) VALUES ",
                err) != PS_OK)

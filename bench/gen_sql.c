@@ -1,6 +1,7 @@
-/* gen_sql: big multi-row INSERT statements (one per ~2 MB of values), the
- * cheapest way to load millions of rows through the text protocol without
- * needing local_infile on the server.  One gen_ins belongs to one thread. */
+/* gen_sql: rows to the server in big batches (~2 MB): LOAD DATA LOCAL INFILE
+ * text fed from memory through the client's local-infile callbacks when the
+ * server allows it, else multi-row INSERT statements.  One gen_ins belongs
+ * to one thread (and its connection). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,39 @@ static bool ins_reserve(gen_ins *w, size_t more) {
   return true;
 }
 
-ps_status ins_open(gen_ins *w, MYSQL *m, const char *what, const char *head, ps_error *err) {
+/* "INSERT [IGNORE] INTO t (cols) VALUES " -> the equivalent LOAD DATA. */
+static char *load_statement(const char *head) {
+  bool ignore = strncmp(head, "INSERT IGNORE INTO ", 19) == 0;
+  const char *t = head + (ignore ? 19 : 12);
+  const char *paren = strchr(t, '(');
+  const char *close = paren ? strchr(paren, ')') : NULL;
+  if (!paren || !close)
+    return NULL;
+  char *sql = NULL;
+  if (asprintf(&sql,
+               /* the defaults: fields end at tab, lines at newline, escape is \ */
+               "LOAD DATA LOCAL INFILE 'pollster-gen' %sINTO TABLE %.*s CHARACTER SET utf8mb4 %.*s",
+               ignore ? "IGNORE " : "", (int)(paren - t), t, (int)(close - paren + 1),
+               paren) < 0)
+    return NULL;
+  return sql;
+}
+
+ps_status ins_open(const gen_model *M, gen_ins *w, MYSQL *m, const char *what,
+                   const char *head, ps_error *err) {
   memset(w, 0, sizeof *w);
   w->m = m;
   w->err = err;
   w->what = what;
   w->st = PS_OK;
+  if (M->infile) {
+    w->infile = true;
+    w->load_sql = load_statement(head);
+    if (!w->load_sql)
+      return w->st = ERROR_SET(err, PS_EINTERNAL, "%s: cannot derive LOAD DATA from [%s]",
+                               what, head);
+    head = "";
+  }
   size_t n = strlen(head);
   if (!ins_reserve(w, INS_FLUSH_AT + n + 65536))
     return w->st;
@@ -43,24 +71,44 @@ ps_status ins_open(gen_ins *w, MYSQL *m, const char *what, const char *head, ps_
 
 static void ins_sep(gen_ins *w) {
   if (!w->first_val)
-    w->buf[w->len++] = ',';
+    w->buf[w->len++] = w->infile ? '\t' : ',';
   w->first_val = false;
 }
 
 void ins_row(gen_ins *w) {
   if (!ins_reserve(w, 2))
     return;
+  w->row_open = true;
+  w->first_val = true;
+  if (w->infile)
+    return;
   if (w->len > w->head_len)
     w->buf[w->len++] = ',';
   w->buf[w->len++] = '(';
-  w->row_open = true;
-  w->first_val = true;
 }
 
 void ins_strn(gen_ins *w, const char *s, size_t n) {
   if (!ins_reserve(w, 2 * n + 4))
     return;
   ins_sep(w);
+  if (w->infile) {
+    /* LOAD DATA escaping: only the escape, the terminators and NUL. */
+    char *o = w->buf + w->len;
+    for (size_t i = 0; i < n; i++) {
+      char c = s[i];
+      if (c == '\\' || c == '\t' || c == '\n') {
+        *o++ = '\\';
+        *o++ = c == '\t' ? 't' : c == '\n' ? 'n' : '\\';
+      } else if (c == '\0') {
+        *o++ = '\\';
+        *o++ = '0';
+      } else {
+        *o++ = c;
+      }
+    }
+    w->len = (size_t)(o - w->buf);
+    return;
+  }
   w->buf[w->len++] = '\'';
   w->len += mysql_real_escape_string(w->m, w->buf + w->len, s, (unsigned long)n);
   w->buf[w->len++] = '\'';
@@ -77,6 +125,11 @@ void ins_null(gen_ins *w) {
   if (!ins_reserve(w, 6))
     return;
   ins_sep(w);
+  if (w->infile) {
+    memcpy(w->buf + w->len, "\\N", 2);
+    w->len += 2;
+    return;
+  }
   memcpy(w->buf + w->len, "NULL", 4);
   w->len += 4;
 }
@@ -106,15 +159,17 @@ static void ins_time(gen_ins *w, time_t t, int us, int kind) {
   struct tm tm;
   gmtime_r(&t, &tm);
   char *p = w->buf + w->len;
+  const char *q = w->infile ? "" : "'";
   if (kind == 0)
-    w->len += (size_t)snprintf(p, 40, "'%04d-%02d-%02d'", tm.tm_year + 1900, tm.tm_mon + 1,
-                               tm.tm_mday);
+    w->len += (size_t)snprintf(p, 40, "%s%04d-%02d-%02d%s", q, tm.tm_year + 1900,
+                               tm.tm_mon + 1, tm.tm_mday, q);
   else if (kind == 1)
-    w->len += (size_t)snprintf(p, 40, "'%04d-%02d-%02d %02d:%02d:%02d'", tm.tm_year + 1900,
-                               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    w->len += (size_t)snprintf(p, 40, "%s%04d-%02d-%02d %02d:%02d:%02d%s", q, tm.tm_year + 1900,
+                               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, q);
   else
-    w->len += (size_t)snprintf(p, 40, "'%04d-%02d-%02d %02d:%02d:%02d.%06d'", tm.tm_year + 1900,
-                               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, us);
+    w->len += (size_t)snprintf(p, 40, "%s%04d-%02d-%02d %02d:%02d:%02d.%06d%s", q,
+                               tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                               tm.tm_min, tm.tm_sec, us, q);
 }
 
 void ins_dt(gen_ins *w, time_t t) { ins_time(w, t, 0, 1); }
@@ -123,10 +178,46 @@ void ins_dt6(gen_ins *w, int64_t us) {
   ins_time(w, (time_t)(us / 1000000), (int)(us % 1000000), 2);
 }
 
+/* The local-infile callbacks: the "file" is the batch buffer. */
+typedef struct infile_src {
+  const char *p;
+  size_t left;
+} infile_src;
+
+static int infile_init(void **ptr, const char *filename, void *userdata) {
+  (void)filename;
+  *ptr = userdata;
+  return 0;
+}
+static int infile_read(void *ptr, char *buf, unsigned int len) {
+  infile_src *src = ptr;
+  size_t n = src->left < len ? src->left : len;
+  memcpy(buf, src->p, n);
+  src->p += n;
+  src->left -= n;
+  return (int)n;
+}
+static void infile_end(void *ptr) { (void)ptr; }
+static int infile_error(void *ptr, char *msg, unsigned int len) {
+  (void)ptr;
+  snprintf(msg, len, "pollster-gen: local infile failed");
+  return 2000;
+}
+
 static ps_status ins_flush(gen_ins *w) {
   if (w->st != PS_OK || w->len == w->head_len)
     return w->st;
-  if (mysql_real_query(w->m, w->buf, w->len) != 0)
+  int rc;
+  if (w->infile) {
+    infile_src src = {w->buf, w->len};
+    mysql_set_local_infile_handler(w->m, infile_init, infile_read, infile_end, infile_error,
+                                   &src);
+    rc = mysql_real_query(w->m, w->load_sql, strlen(w->load_sql));
+    mysql_set_local_infile_default(w->m);
+  } else {
+    rc = mysql_real_query(w->m, w->buf, w->len);
+  }
+  if (rc != 0)
     return w->st = ERROR_MYSQL(w->err, w->m, "loading %s", w->what);
   w->rows += (int64_t)mysql_affected_rows(w->m);
   w->len = w->head_len;
@@ -136,7 +227,7 @@ static ps_status ins_flush(gen_ins *w) {
 ps_status ins_end_row(gen_ins *w) {
   if (!ins_reserve(w, 2))
     return w->st;
-  w->buf[w->len++] = ')';
+  w->buf[w->len++] = w->infile ? '\n' : ')';
   w->row_open = false;
   if (w->len >= INS_FLUSH_AT)
     return ins_flush(w);
@@ -146,7 +237,9 @@ ps_status ins_end_row(gen_ins *w) {
 ps_status ins_close(gen_ins *w) {
   ps_status s = ins_flush(w);
   free(w->buf);
+  free(w->load_sql);
   w->buf = NULL;
+  w->load_sql = NULL;
   w->cap = w->len = 0;
   return s;
 }

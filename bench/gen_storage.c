@@ -117,7 +117,7 @@ static void attachment_rows(const gen_model *M, gen_ins *w, int64_t i) {
 static ps_status write_cinder_quotas(const gen_model *M, MYSQL *m, gen_counts *c,
                                      ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "cinder.quotas",
+  if (ins_open(M, &w, m, "cinder.quotas",
                "INSERT INTO quotas (created_at,updated_at,deleted_at,deleted,project_id,"
                "resource,hard_limit,allocated) VALUES ",
                err) != PS_OK)
@@ -158,7 +158,7 @@ static ps_status write_cinder_quotas(const gen_model *M, MYSQL *m, gen_counts *c
 
 ps_status gen_cinder(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "cinder.volumes", gen_volume_cols, err) != PS_OK)
+  if (ins_open(M, &w, m, "cinder.volumes", gen_volume_cols, err) != PS_OK)
     return w.st;
   for (int64_t i = 0; i < M->n_volumes && w.st == PS_OK; i++)
     gen_volume_row(M, &w, i, 0);
@@ -166,7 +166,7 @@ ps_status gen_cinder(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err)
   gen_count(c, "cinder", "volumes", w.rows);
   if (s != PS_OK)
     return s;
-  if (ins_open(&w, m, "cinder.volume_attachment", att_cols, err) != PS_OK)
+  if (ins_open(M, &w, m, "cinder.volume_attachment", att_cols, err) != PS_OK)
     return w.st;
   for (int64_t i = 0; i < M->n_volumes && w.st == PS_OK; i++)
     attachment_rows(M, &w, i);
@@ -238,7 +238,7 @@ void gen_image_row(const gen_model *M, gen_ins *w, int64_t i, time_t fresh) {
 
 ps_status gen_glance(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *err) {
   gen_ins w;
-  if (ins_open(&w, m, "glance.images", M->legacy_glance ? gen_image_cols_newton : gen_image_cols,
+  if (ins_open(M, &w, m, "glance.images", M->legacy_glance ? gen_image_cols_newton : gen_image_cols,
                err) != PS_OK)
     return w.st;
   for (int64_t i = 0; i < M->n_images && w.st == PS_OK; i++)

@@ -70,7 +70,7 @@ static ps_status update_cell(upd *u, unsigned cell, time_t now, gen_counts *c) {
     return s;
   int64_t add = llround((double)n * u->f * 0.2);
   gen_ins w;
-  if (ins_open(&w, u->m, "nova.instances", gen_instance_cols, u->err) != PS_OK)
+  if (ins_open(u->M, &w, u->m, "nova.instances", gen_instance_cols, u->err) != PS_OK)
     return w.st;
   for (int64_t k = 1; k <= add && w.st == PS_OK; k++)
     gen_instance_row(u->M, &w, cell, max_id + k, now);
@@ -112,7 +112,7 @@ static ps_status update_cinder(upd *u, time_t now, gen_counts *c) {
     return s;
   int64_t add = llround((double)n * u->f * 0.2);
   gen_ins w;
-  if (ins_open(&w, u->m, "cinder.volumes", gen_volume_cols, u->err) != PS_OK)
+  if (ins_open(u->M, &w, u->m, "cinder.volumes", gen_volume_cols, u->err) != PS_OK)
     return w.st;
   /* Volume indices past every existing row give new ids. */
   for (int64_t k = 0; k < add && w.st == PS_OK; k++)
@@ -145,7 +145,7 @@ static ps_status update_glance(upd *u, time_t now, gen_counts *c) {
     return s;
   int64_t add = llround((double)n * u->f * 0.2);
   gen_ins w;
-  if (ins_open(&w, u->m, "glance.images",
+  if (ins_open(u->M, &w, u->m, "glance.images",
                u->M->legacy_glance ? gen_image_cols_newton : gen_image_cols, u->err) != PS_OK)
     return w.st;
   for (int64_t k = 0; k < add && w.st == PS_OK; k++)
@@ -175,7 +175,7 @@ static ps_status update_dashboard(upd *u, time_t now, gen_counts *c) {
     return s;
   int64_t add = llround((double)n * u->f * 0.2);
   gen_ins w;
-  if (ins_open(&w, u->m, "dashboard.rcallocation_allocationrequest", gen_alloc_cols,
+  if (ins_open(u->M, &w, u->m, "dashboard.rcallocation_allocationrequest", gen_alloc_cols,
                u->err) != PS_OK)
     return w.st;
   for (int64_t k = 1; k <= add && w.st == PS_OK; k++) {
