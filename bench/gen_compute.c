@@ -244,10 +244,9 @@ ps_status gen_nova_api(const gen_model *M, MYSQL *m, gen_counts *c, ps_error *er
 
 const char gen_instance_cols[] =
     "INSERT INTO instances (created_at,updated_at,deleted_at,id,user_id,project_id,image_ref,"
-    "launch_index,key_name,power_state,vm_state,memory_mb,vcpus,hostname,host,reservation_id,"
-    "launched_at,terminated_at,display_name,display_description,availability_zone,locked,"
-    "instance_type_id,uuid,architecture,root_device_name,config_drive,task_state,progress,"
-    "root_gb,ephemeral_gb,cell_name,node,deleted,cleaned) VALUES ";
+    "key_name,power_state,vm_state,memory_mb,vcpus,hostname,host,launched_at,terminated_at,"
+    "display_name,availability_zone,locked,instance_type_id,uuid,root_gb,ephemeral_gb,"
+    "cell_name,node,deleted) VALUES ";
 
 static int64_t nodes_in_cell(const gen_model *M, unsigned cell) {
   return (M->n_nodes - (cell - 1) + M->cells - 1) / M->cells;
@@ -256,7 +255,7 @@ static int64_t nodes_in_cell(const gen_model *M, unsigned cell) {
 void gen_instance_row(const gen_model *M, gen_ins *w, unsigned cell, int64_t id, time_t fresh) {
   gen_rng r;
   rng_init(&r, M->seed, K_INSTANCE, ((uint64_t)cell << 40) | (uint64_t)id);
-  char uuid[37], uid[65], pid[33], img[37], name[300], hostname[80], host[96], node[128], res[16];
+  char uuid[37], uid[65], pid[33], img[37], name[300], hostname[80], host[96], node[128];
   gen_instance_uuid(M, cell, id, uuid);
   int64_t p = gen_pick_project(M, &r);
   if (rng_chance(&r, 0.003))
@@ -295,10 +294,9 @@ void gen_instance_row(const gen_model *M, gen_ins *w, unsigned cell, int64_t id,
     host_short(g, host, sizeof host);
     host_fqdn(M, g, node, sizeof node);
   }
-  snprintf(res, sizeof res, "r-%08llx", (unsigned long long)(rng_next(&r) & 0xffffffffULL));
   ins_row(w);
   ins_dt(w, created), ins_dt(w, updated), ins_dt(w, deleted), ins_int(w, id);
-  ins_str(w, uid), ins_str(w, pid), ins_str(w, img), ins_int(w, 0);
+  ins_str(w, uid), ins_str(w, pid), ins_str(w, img);
   ins_str(w, rng_chance(&r, 0.2) ? NULL : "mykey");
   ins_int(w, deleted >= 0 ? 0 : 1);
   ins_str(w, deleted >= 0 ? "deleted" : no_host ? "error" : rng_chance(&r, 0.9) ? "active" : "stopped");
@@ -306,13 +304,11 @@ void gen_instance_row(const gen_model *M, gen_ins *w, unsigned cell, int64_t id,
   ins_int(w, f.memory_mb * drift), ins_int(w, f.vcpus * drift);
   ins_str(w, hostname);
   ins_str(w, no_host ? NULL : host);
-  ins_str(w, res);
   ins_dt(w, no_host ? -1 : created + 30), ins_dt(w, deleted);
-  ins_str(w, dn), ins_str(w, rng_chance(&r, 0.5) ? dn : "");
+  ins_str(w, dn);
   unsigned az = (unsigned)rng_below(&r, 10);
   ins_str(w, az < 6 ? gen_az_names[(g + az) % gen_az_count] : az < 7 ? "nova" : NULL);
-  ins_int(w, 0), ins_int(w, fl), ins_str(w, uuid), ins_str(w, "x86_64"), ins_str(w, "/dev/vda");
-  ins_str(w, ""), ins_null(w), ins_int(w, 0);
+  ins_int(w, 0), ins_int(w, fl), ins_str(w, uuid);
   ins_int(w, f.root_gb), ins_int(w, f.ephemeral_gb);
   if (rng_chance(&r, 0.1)) {
     char cn[32];
@@ -326,7 +322,6 @@ void gen_instance_row(const gen_model *M, gen_ins *w, unsigned cell, int64_t id,
   else
     ins_str(w, node);
   ins_int(w, deleted >= 0 ? id : 0);
-  ins_int(w, deleted >= 0 ? 1 : 0);
   ins_end_row(w);
 }
 

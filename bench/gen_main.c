@@ -286,7 +286,7 @@ int main(int argc, char **argv) {
     M.infile = local_infile == 1 && !o.no_infile;
   }
 
-  /* Largest first, so the two loaders finish close together. */
+  /* Largest first, so the loaders finish close together. */
   size_t n_jobs = 0;
   jobs = calloc(6 + o.cells, sizeof *jobs);
   if (!jobs) {
@@ -321,7 +321,9 @@ int main(int argc, char **argv) {
 
   gen_run R = {.o = &o, .M = &M, .password = password, .jobs = jobs, .n_jobs = n_jobs,
                .update_now = time(NULL)};
-  enum { N_LOADERS = 2 };
+  /* Three, not two: while one cell's keys are being built (server CPU and
+   * disk) another connection can still be streaming rows. */
+  enum { N_LOADERS = 3 };
   pthread_t th[N_LOADERS];
   int started = 0;
   for (int i = 0; i < N_LOADERS; i++) {

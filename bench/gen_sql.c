@@ -39,7 +39,7 @@ static char *load_statement(const char *head) {
   char *sql = NULL;
   if (asprintf(&sql,
                /* the defaults: fields end at tab, lines at newline, escape is \ */
-               "LOAD DATA LOCAL INFILE 'pollster-gen' %sINTO TABLE %.*s CHARACTER SET utf8mb4 %.*s",
+               "LOAD DATA LOCAL INFILE 'pollster-gen' %sINTO TABLE %.*s CHARACTER SET utf8mb3 %.*s",
                ignore ? "IGNORE " : "", (int)(paren - t), t, (int)(close - paren + 1),
                paren) < 0)
     return NULL;
