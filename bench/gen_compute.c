@@ -149,9 +149,12 @@ static ps_status write_aggregates(const gen_model *M, MYSQL *m, gen_counts *c, p
     ins_close(&wh);
     return ERROR_SET(err, PS_ENOMEM, "aggregate list");
   }
+  int64_t plain = 0; /* an aggregate without AZ */
   for (int64_t a = 1; a <= M->n_aggs; a++)
     if (agg_has_az(M, a))
       az_aggs[n_az++] = a;
+    else if (!plain)
+      plain = a;
   for (int64_t g = 0; g < M->n_nodes + M->n_nodes / 50 && wh.st == PS_OK; g++) {
     gen_rng r;
     rng_init(&r, M->seed, K_NODE, (uint64_t)g + (1ULL << 40));
@@ -163,6 +166,8 @@ static ps_status write_aggregates(const gen_model *M, MYSQL *m, gen_counts *c, p
     else
       host_short(g, host, sizeof host);
     int64_t a = az_aggs[rng_below(&r, (uint64_t)n_az)];
+    if (plain && rng_chance(&r, 0.04))
+      a = plain; /* only in an aggregate without AZ */
     ins_row(&wh);
     ins_dt(&wh, M->now - 86400 * 200), ins_null(&wh), ins_str(&wh, host), ins_int(&wh, a);
     ins_end_row(&wh);
@@ -171,13 +176,8 @@ static ps_status write_aggregates(const gen_model *M, MYSQL *m, gen_counts *c, p
     if (k == 0 && a + (int64_t)gen_az_count <= M->n_aggs &&
         agg_has_az(M, a + (int64_t)gen_az_count))
       a2 = a + (int64_t)gen_az_count; /* same AZ name, another aggregate */
-    else if (k == 1) {
-      for (int64_t b = 1; b <= M->n_aggs; b++)
-        if (!agg_has_az(M, b)) {
-          a2 = b; /* an aggregate without AZ */
-          break;
-        }
-    }
+    else if (k == 1 && a != plain)
+      a2 = plain; /* also in an aggregate without AZ */
     if (a2) {
       ins_row(&wh);
       ins_dt(&wh, M->now - 86400 * 100), ins_null(&wh);
