@@ -87,7 +87,7 @@ static ps_status parse(int argc, char **argv, gen_opts *o, ps_error *err) {
       {"legacy-glance", no_argument, 0, 'L'},  {"quiet", no_argument, 0, 'q'},
       {"no-local-infile", no_argument, 0, 'I'},
       {"help", no_argument, 0, 'H'},           {0, 0, 0, 0}};
-  *o = (gen_opts){.user = "root", .cells = 2, .port = 3306};
+  *o = (gen_opts){.user = "root", .cells = 1, .port = 3306};
   int ch;
   char *end;
   while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
