@@ -147,8 +147,8 @@ static ps_status allocation_before_upsert(ex_job *j, MYSQL *m, ps_error *err) {
   free(sql);
   if (s == PS_OK)
     s = db_execf(m, err,
-                 "DELETE l FROM `%s`.allocation l JOIN `%s`.allocation__staging d "
-                 "ON d.project_id = l.project_id",
+                 "DELETE FROM `%s`.allocation WHERE project_id IN (SELECT project_id FROM "
+                 "`%s`.allocation__staging WHERE project_id IS NOT NULL)",
                  rep, j->cfg->target.state_schema);
   return s;
 }
