@@ -14,7 +14,7 @@
 
 /* Row-level problems are logged one by one up to this many per job attempt
  * (at WARN), the rest at DEBUG; all are counted. */
-#define EX_LOG_ROWS 50
+#define EX_LOG_ROWS 10
 
 typedef struct ex_jobrun {
   ex_job pub; /* first: entity code sees only this */
@@ -82,9 +82,9 @@ static bool is_broken(ps_status s) {
 void ex__warn_row(ex_job *j, const char *what, const char *key) {
   atomic_fetch_add(&j->warnings, 1);
   if (atomic_fetch_add(&j->logged, 1) < EX_LOG_ROWS)
-    log_warn("%s: %s (row %s)", j->ex->name, what, key);
+    log_warn("%s (row %s)", what, key);
   else
-    log_debug("%s: %s (row %s)", j->ex->name, what, key);
+    log_debug("%s (row %s)", what, key);
 }
 
 /* ---- source reads --------------------------------------------------------- */
@@ -613,6 +613,12 @@ out:
     error_prefix(err, "%s: publish", j->ex->name);
   else if (j->ex->cleanup)
     j->ex->cleanup(j);
+  uint64_t warned = atomic_load(&j->warnings);
+  if (s == PS_OK && warned > EX_LOG_ROWS)
+    log_warn("%llu row problems in all (%llu rows skipped, %llu fixed up); the first %d are "
+             "logged above, every one at --verbose",
+             (unsigned long long)warned, (unsigned long long)atomic_load(&j->rows_skipped),
+             (unsigned long long)atomic_load(&j->rows_fixed), EX_LOG_ROWS);
   log_set_job(NULL);
   return s;
 }
