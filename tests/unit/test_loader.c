@@ -187,25 +187,32 @@ Test(loader, cuts_batches_by_rows) {
 }
 
 Test(loader, cuts_batches_by_bytes) {
-  /* "(1000,'<90 x>',NULL,NULL,NULL)" is 114 bytes; with the separating
-   * comma 8 rows are 919 bytes and 9 would be 1034 > 1000. */
+  /* INSERT: "(1000,'<90 x>',NULL,NULL,NULL)" is 114 bytes; with the
+   * separating comma 8 rows are 919 bytes and 9 would be 1034 > 1000.
+   * LOAD DATA: "1000\t<90 x>\t\\N\t\\N\t\\N\n" is 105 bytes: 9 rows a batch. */
   char s[91];
   memset(s, 'x', 90);
   s[90] = '\0';
-  int64_t before = session_status(m, "COM_INSERT");
-  loader *l = open_t(m, "t", CFG_LOAD_INSERT, false, 100000, 1000);
-  char id[16];
-  for (int i = 1000; i < 1080; i++) {
-    snprintf(id, sizeof id, "%d", i);
-    loader_value v[] = {V(id), V(s), V(NULL), V(NULL), V(NULL)};
-    add(l, v);
+  for (int method = 0; method < 2; method++) {
+    testdb_exec(m, "TRUNCATE `%s`.t", schema);
+    const char *counter = method ? "COM_LOAD" : "COM_INSERT";
+    int64_t before = session_status(m, counter);
+    loader *l = open_t(m, "t", method ? CFG_LOAD_DATA : CFG_LOAD_INSERT, false, 100000, 1000);
+    char id[16];
+    for (int i = 1000; i < 1080; i++) {
+      snprintf(id, sizeof id, "%d", i);
+      loader_value v[] = {V(id), V(s), V(NULL), V(NULL), V(NULL)};
+      add(l, v);
+    }
+    finish(l);
+    int64_t want = method ? 9 : 10;
+    cr_assert_eq(loader_batches_sent(l), (uint64_t)want, "%s", counter);
+    cr_assert_eq(session_status(m, counter) - before, want, "%s", counter);
+    cr_assert_leq(loader_bytes_sent(l), (uint64_t)want * (1000 + 300), "%s", counter);
+    loader_free(l);
+    cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t WHERE s = REPEAT('x', 90)", schema),
+                 80);
   }
-  finish(l);
-  cr_assert_eq(loader_batches_sent(l), 10);
-  cr_assert_eq(session_status(m, "COM_INSERT") - before, 10);
-  loader_free(l);
-  cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t WHERE s = REPEAT('x', 90)", schema),
-               80);
 }
 
 Test(loader, respects_max_allowed_packet_and_names_a_too_big_row) {
