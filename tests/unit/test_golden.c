@@ -11,6 +11,7 @@
 #include "engine/db.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdb.h"
+#include "tsan_criterion.h"
 
 static const char *const tables[] = {
     "metadata", "hypervisor", "aggregate", "aggregate_host", "project",  "user",
