@@ -50,13 +50,13 @@ typedef struct fs_sums {
   char t[FS_NTABLES][64];
 } fs_sums;
 
-static void fs_sleep_ms(unsigned ms) {
+static inline void fs_sleep_ms(unsigned ms) {
   struct timespec ts = {ms / 1000u, (long)(ms % 1000u) * 1000000L};
   while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
   }
 }
 
-static uint64_t fs_now_ms(void) {
+static inline uint64_t fs_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
@@ -64,7 +64,7 @@ static uint64_t fs_now_ms(void) {
 
 /* Load the edge fixture; `bulk` extra live instances in cell1 make the
  * instance job (and historical_usage) take a while. */
-static void fs_setup(fs_env *e, const char *tag, unsigned bulk, const char *extra_yaml) {
+static inline void fs_setup(fs_env *e, const char *tag, unsigned bulk, const char *extra_yaml) {
   e->m = testdb_connect();
   testdb_unique(e->prefix, sizeof e->prefix, tag);
   snprintf(e->report, sizeof e->report, "%s_reporting", e->prefix);
@@ -83,7 +83,7 @@ static void fs_setup(fs_env *e, const char *tag, unsigned bulk, const char *extr
   e->cfg = testdb_write_config(e->prefix, 2, extra_yaml);
 }
 
-static void fs_teardown(fs_env *e) {
+static inline void fs_teardown(fs_env *e) {
   fixture_drop(e->m, e->prefix, 2);
   unlink(e->cfg);
   unlink(e->log);
@@ -92,7 +92,7 @@ static void fs_teardown(fs_env *e) {
 }
 
 /* Start `pollster ARGS -c CFG` (ARGS split on spaces), its output to e->log. */
-static pid_t fs_start(fs_env *e, const char *args) {
+static inline pid_t fs_start(fs_env *e, const char *args) {
   char *bin = testdb_binary_path("pollster");
   char *copy = strdup(args);
   char *argv[32];
@@ -118,20 +118,20 @@ static pid_t fs_start(fs_env *e, const char *args) {
   return pid;
 }
 
-static int fs_wait(pid_t pid) {
+static inline int fs_wait(pid_t pid) {
   int st = 0;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
   }
   return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
 }
 
-static int fs_run(fs_env *e, const char *args) {
+static inline int fs_run(fs_env *e, const char *args) {
   unlink(e->log);
   return fs_wait(fs_start(e, args));
 }
 
 /* The last pollster child's stderr (malloc'd, never NULL). */
-static char *fs_log(fs_env *e) {
+static inline char *fs_log(fs_env *e) {
   FILE *f = fopen(e->log, "r");
   char *buf = calloc(1, 1 << 16);
   if (f) {
@@ -142,7 +142,7 @@ static char *fs_log(fs_env *e) {
   return buf;
 }
 
-static void fs_sums_get(fs_env *e, fs_sums *s) {
+static inline void fs_sums_get(fs_env *e, fs_sums *s) {
   for (size_t i = 0; i < FS_NTABLES; i++) {
     char *cols = testdb_str(
         e->m,
@@ -163,7 +163,7 @@ static void fs_sums_get(fs_env *e, fs_sums *s) {
 }
 
 /* The reporting schema holds exactly the 13 contract tables. */
-static void fs_assert_13(fs_env *e, const char *when) {
+static inline void fs_assert_13(fs_env *e, const char *when) {
   cr_assert_eq(testdb_i64(e->m,
                           "SELECT COUNT(*) FROM information_schema.TABLES "
                           "WHERE TABLE_SCHEMA = '%s'",
@@ -172,7 +172,7 @@ static void fs_assert_13(fs_env *e, const char *when) {
 }
 
 /* Every table equals its old or its new content; returns how many were new. */
-static int fs_assert_old_or_new(const fs_sums *now, const fs_sums *old, const fs_sums *new,
+static inline int fs_assert_old_or_new(const fs_sums *now, const fs_sums *old, const fs_sums *new,
                                 const char *when) {
   int n_new = 0;
   for (size_t i = 0; i < FS_NTABLES; i++) {
@@ -185,22 +185,25 @@ static int fs_assert_old_or_new(const fs_sums *now, const fs_sums *old, const fs
   return n_new;
 }
 
-static void fs_assert_same(const fs_sums *a, const fs_sums *b, const char *when) {
+static inline void fs_assert_same(const fs_sums *a, const fs_sums *b, const char *when) {
   for (size_t i = 0; i < FS_NTABLES; i++)
     cr_assert_str_eq(a->t[i], b->t[i], "%s: table %s differs", when, fs_tables[i]);
 }
 
 /* Change the source a little, so the next refresh differs from the last one
- * in instance (and allocation-free) content. */
-static void fs_touch_source(fs_env *e, int round) {
+ * (flavour and instance content). */
+static inline void fs_touch_source(fs_env *e, int round) {
   testdb_exec(e->m,
               "UPDATE `%s_nova_cell1`.instances SET display_name = 'round-%d' "
               "WHERE uuid = 'inst-01'",
               e->prefix, round);
+  /* flavour is published early in a run, instance late. */
+  testdb_exec(e->m, "UPDATE `%s_nova_api`.flavors SET name = 'round-%d' WHERE id = 1", e->prefix,
+              round);
 }
 
 /* No staging or __old copy is left in the state schema. */
-static void fs_assert_no_leftovers(fs_env *e, const char *when) {
+static inline void fs_assert_no_leftovers(fs_env *e, const char *when) {
   cr_assert_eq(testdb_i64(e->m,
                           "SELECT COUNT(*) FROM information_schema.TABLES "
                           "WHERE TABLE_SCHEMA IN ('%s', '%s') AND (TABLE_NAME LIKE '%%\\_\\_staging' "
@@ -221,7 +224,7 @@ typedef struct fs_killer {
   pthread_t th;
 } fs_killer;
 
-static void *fs_killer_main(void *arg) {
+static inline void *fs_killer_main(void *arg) {
   fs_killer *k = arg;
   MYSQL *m = testdb_connect();
   uint64_t end = fs_now_ms() + k->wait_ms;
@@ -253,7 +256,7 @@ static void *fs_killer_main(void *arg) {
   return NULL;
 }
 
-static void fs_killer_start(fs_killer *k, const char *like, unsigned delay_ms,
+static inline void fs_killer_start(fs_killer *k, const char *like, unsigned delay_ms,
                             unsigned max_kills) {
   memset(k, 0, sizeof *k);
   snprintf(k->like, sizeof k->like, "%s", like);
@@ -263,7 +266,7 @@ static void fs_killer_start(fs_killer *k, const char *like, unsigned delay_ms,
   cr_assert_eq(pthread_create(&k->th, NULL, fs_killer_main, k), 0);
 }
 
-static unsigned fs_killer_stop(fs_killer *k) {
+static inline unsigned fs_killer_stop(fs_killer *k) {
   atomic_store(&k->stop, true);
   pthread_join(k->th, NULL);
   return atomic_load(&k->kills);

@@ -276,3 +276,194 @@ Test(faults, retries_are_bounded) {
   fs_assert_same(&now, &old, "after giving up");
   fs_assert_no_leftovers(&env, "after giving up");
 }
+
+/* ---- faults that need a server of their own ------------------------------------
+ * Run by tests/scripts/server_faults.sh under a nested private harness
+ * (POLLSTER_PRIVATE_SERVER=1): they stop the server and change its globals.
+ * Under the shared harness they are skipped. */
+
+static bool private_server(void) {
+  const char *v = getenv("POLLSTER_PRIVATE_SERVER");
+  return v && strcmp(v, "1") == 0;
+}
+
+static void private_setup(void) {
+  if (private_server())
+    fs_setup(&env, "srv", BULK, "engine:\n  retries: 6\n  retry_backoff: 500ms\n");
+}
+static void private_teardown(void) {
+  if (private_server())
+    fs_teardown(&env);
+}
+
+TestSuite(private, .init = private_setup, .fini = private_teardown, .timeout = 240);
+
+static pid_t server_pid(void) {
+  const char *pf = getenv("POLLSTER_TEST_PIDFILE");
+  cr_assert(pf, "POLLSTER_TEST_PIDFILE unset");
+  FILE *f = fopen(pf, "r");
+  cr_assert(f, "no pid file %s", pf);
+  long pid = 0;
+  cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+  fclose(f);
+  return (pid_t)pid;
+}
+
+/* Gone or a zombie (the harness's shell reaps it only at the end). */
+static bool process_gone(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return true;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  char *p = strrchr(buf, ')');
+  return p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+}
+
+static bool server_answers(void) {
+  MYSQL *m = mysql_init(NULL);
+  bool ok = mysql_real_connect(m, NULL, "root", "", NULL, 0, testdb_socket(), 0) != NULL;
+  mysql_close(m);
+  return ok;
+}
+
+/* Stop the server (SIGTERM, as an operator would) and start it again with
+ * the same command line, detached; the pid file names the new one (the
+ * script stops it at the end). */
+static void restart_server(unsigned down_ms) {
+  pid_t pid = server_pid();
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+  FILE *f = fopen(path, "r");
+  cr_assert(f);
+  static char cmd[8192];
+  size_t n = fread(cmd, 1, sizeof cmd - 1, f);
+  fclose(f);
+  cr_assert(n > 0);
+  cmd[n] = '\0';
+  char *argv[128];
+  int argc = 0;
+  for (size_t i = 0; i < n && argc < 127; i += strlen(cmd + i) + 1)
+    argv[argc++] = cmd + i;
+  argv[argc] = NULL;
+  cr_assert_eq(kill(pid, SIGTERM), 0);
+  uint64_t end = fs_now_ms() + 60000;
+  while (!process_gone(pid) && fs_now_ms() < end)
+    fs_sleep_ms(20);
+  cr_assert(process_gone(pid), "the server did not stop");
+  fs_sleep_ms(down_ms);
+  pid_t child = fork();
+  cr_assert(child >= 0);
+  if (child == 0) {
+    setsid();
+    int dn = open("/dev/null", O_RDWR);
+    dup2(dn, STDIN_FILENO);
+    dup2(dn, STDOUT_FILENO);
+    dup2(dn, STDERR_FILENO);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  end = fs_now_ms() + 60000;
+  while (!server_answers() && fs_now_ms() < end)
+    fs_sleep_ms(50);
+  cr_assert(server_answers(), "the server did not come back");
+}
+
+Test(private, server_restarted_during_a_run) {
+  if (!private_server())
+    cr_skip_test("needs tests/scripts/server_faults.sh");
+  cr_assert_eq(fs_run(&env, "run"), 0);
+  fs_sums old, new;
+  fs_sums_get(&env, &old);
+  /* Down for longer than the first backoffs, then down across a publish. */
+  static const struct {
+    const char *like;
+    unsigned down_ms;
+  } points[] = {
+      {"SELECT project_id, uuid, display_name%instances%", 300},
+      {"INSERT INTO %instance\\_\\_staging%", 2500},
+      {"ALTER TABLE %instance\\_\\_staging%", 100},
+  };
+  for (size_t i = 0; i < sizeof points / sizeof *points; i++) {
+    fs_touch_source(&env, 700 + (int)i);
+    pid_t pid = fs_start(&env, "run");
+    MYSQL *w = testdb_connect();
+    bool seen = false;
+    uint64_t end = fs_now_ms() + 30000;
+    while (!seen && fs_now_ms() < end) {
+      seen = testdb_i64(w, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
+                           "'%s' AND ID <> CONNECTION_ID()",
+                        points[i].like) > 0;
+      if (!seen)
+        fs_sleep_ms(3);
+    }
+    db_close(w);
+    cr_assert(seen, "never saw %s", points[i].like);
+    restart_server(points[i].down_ms);
+    int rc = fs_wait(pid);
+    char *log = fs_log(&env);
+    /* Fails cleanly (a clear error, exit 1) or retries and succeeds. */
+    cr_assert(rc == 0 || rc == 1, "restart at %s: exit %d:\n%s", points[i].like, rc, log);
+    if (rc == 1)
+      cr_assert(strstr(log, "PS_ECONN"), "unclear failure:\n%s", log);
+    cr_log_info("server restarted at %s (down %u ms): run exit %d", points[i].like,
+                points[i].down_ms, rc);
+    free(log);
+    db_close(env.m);
+    env.m = testdb_connect();
+    fs_sums after;
+    fs_sums_get(&env, &after);
+    fs_assert_13(&env, points[i].like);
+    int rc2 = fs_run(&env, "run");
+    cr_assert_eq(rc2, 0, "the run after the restart failed:\n%s", fs_log(&env));
+    fs_assert_no_leftovers(&env, points[i].like);
+    fs_sums_get(&env, &new);
+    fs_assert_old_or_new(&after, &old, &new, points[i].like);
+    if (rc == 0)
+      fs_assert_same(&after, &new, "a run that reported success");
+    old = new;
+  }
+}
+
+/* max_allowed_packet below a batch's size: batches are cut to fit; below a
+ * statement's minimum: a clear, non-retried error and untouched tables. */
+Test(private, max_allowed_packet_below_a_batch) {
+  if (!private_server())
+    cr_skip_test("needs tests/scripts/server_faults.sh");
+  unlink(env.cfg);
+  free(env.cfg);
+  env.cfg = testdb_write_config(env.prefix, 2,
+                                "engine:\n  retries: 2\n  retry_backoff: 50ms\n"
+                                "  batch_bytes: 4MiB\n  batch_rows: 100000\n");
+  cr_assert_eq(fs_run(&env, "run"), 0);
+  fs_touch_source(&env, 800);
+  cr_assert_eq(fs_run(&env, "run"), 0);
+  fs_sums ref;
+  fs_sums_get(&env, &ref);
+  testdb_exec(env.m, "SET GLOBAL max_allowed_packet = 16384");
+  cr_assert_eq(fs_run(&env, "run --force-update"), 0, "%s", fs_log(&env));
+  fs_sums small;
+  fs_sums_get(&env, &small);
+  fs_assert_same(&small, &ref, "16 KiB packets");
+  fs_assert_13(&env, "16 KiB packets");
+
+  testdb_exec(env.m, "SET GLOBAL max_allowed_packet = 1024");
+  fs_touch_source(&env, 801);
+  int rc = fs_run(&env, "run --force-update");
+  char *log = fs_log(&env);
+  testdb_exec(env.m, "SET GLOBAL max_allowed_packet = DEFAULT");
+  cr_assert_eq(rc, 1, "%s", log);
+  cr_assert(strstr(log, "max_allowed_packet"), "unclear error:\n%s", log);
+  cr_assert_null(strstr(log, "PS_ETOOBIG), retrying"), "a too-big error was retried:\n%s", log);
+  free(log);
+  fs_sums now, new;
+  fs_sums_get(&env, &now);
+  fs_assert_13(&env, "1 KiB packets");
+  fs_assert_no_leftovers(&env, "1 KiB packets");
+  cr_assert_eq(fs_run(&env, "run --force-update"), 0);
+  fs_sums_get(&env, &new);
+  fs_assert_old_or_new(&now, &ref, &new, "1 KiB packets");
+}
