@@ -387,6 +387,9 @@ static int resolve_tables(const char *list, const config *cfg, const char ***nam
     out[(*n)++] = ex_name(ex);
   }
   free(copy);
+  /* An empty list ("", ",") is a mistake, not "every table". */
+  if (!rc && *n == 0)
+    rc = usage_error("--tables: no table named in '%s' (see pollster list-tables)", list);
   if (rc) {
     free(out);
     *n = 0;
