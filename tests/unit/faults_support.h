@@ -256,10 +256,22 @@ static inline void *fs_killer_main(void *arg) {
   return NULL;
 }
 
-static inline void fs_killer_start(fs_killer *k, const char *like, unsigned delay_ms,
-                            unsigned max_kills) {
+/* Pattern with '@' standing for e's prefix, so parallel tests (Criterion
+ * runs a suite's tests at once) never kill each other's statements. */
+static inline void fs_like(const fs_env *e, const char *pattern, char *out, size_t cap) {
+  size_t pos = 0;
+  for (const char *p = pattern; *p && pos + 70 < cap; p++)
+    if (*p == '@')
+      pos += (size_t)snprintf(out + pos, cap - pos, "%s", e->prefix);
+    else
+      out[pos++] = *p;
+  out[pos] = '\0';
+}
+
+static inline void fs_killer_start(fs_killer *k, const fs_env *e, const char *like,
+                                   unsigned delay_ms, unsigned max_kills) {
   memset(k, 0, sizeof *k);
-  snprintf(k->like, sizeof k->like, "%s", like);
+  fs_like(e, like, k->like, sizeof k->like);
   k->delay_ms = delay_ms;
   k->max_kills = max_kills;
   k->wait_ms = 60000;

@@ -27,7 +27,7 @@ static unsigned kill_round(int round, const char *like, unsigned delay_ms, const
                            fs_sums *new_out) {
   fs_touch_source(&env, round);
   fs_killer k;
-  fs_killer_start(&k, like, delay_ms, 1);
+  fs_killer_start(&k, &env, like, delay_ms, 1);
   int rc = fs_run(&env, "run");
   unsigned kills = fs_killer_stop(&k);
   char *log = fs_log(&env);
@@ -55,15 +55,15 @@ Test(faults, connections_killed_at_every_stage_are_survived) {
     unsigned delay_ms;
   } points[] = {
       /* source connection, at the start, early and late in the stream */
-      {"SELECT project_id, uuid, display_name%instances%", 0},
-      {"SELECT project_id, uuid, display_name%instances%", 40},
-      {"SELECT project_id, uuid, display_name%instances%", 150},
+      {"SELECT project_id, uuid, display_name%@%instances%", 0},
+      {"SELECT project_id, uuid, display_name%@%instances%", 40},
+      {"SELECT project_id, uuid, display_name%@%instances%", 150},
       /* target connection: mid-batch, mid-ALTER (deferred keys) */
-      {"INSERT INTO %instance\\_\\_staging%", 0},
-      {"INSERT INTO %instance\\_\\_staging%", 60},
-      {"ALTER TABLE %instance\\_\\_staging%", 0},
+      {"INSERT INTO %@%instance\\_\\_staging%", 0},
+      {"INSERT INTO %@%instance\\_\\_staging%", 60},
+      {"ALTER TABLE %@%instance\\_\\_staging%", 0},
       /* the swap statement itself */
-      {"RENAME TABLE %instance%", 0},
+      {"RENAME TABLE %@%instance%", 0},
   };
   unsigned total = 0;
   for (size_t i = 0; i < sizeof points / sizeof *points; i++) {
@@ -89,7 +89,7 @@ Test(faults, connection_killed_while_the_swap_waits_for_a_reader) {
   testdb_exec(reader, "START TRANSACTION");
   testdb_exec(reader, "SELECT COUNT(*) INTO @n FROM `%s`.instance", env.report);
   fs_killer k;
-  fs_killer_start(&k, "RENAME TABLE %instance%", 300, 1);
+  fs_killer_start(&k, &env, "RENAME TABLE %@%instance%", 300, 1);
   pid_t pid = fs_start(&env, "run --tables instance");
   /* Let the swap wait, be killed, and the retry wait again; then let go. */
   uint64_t end = fs_now_ms() + 20000;
@@ -262,7 +262,7 @@ Test(faults, retries_are_bounded) {
   fs_sums_get(&env, &old);
   fs_touch_source(&env, 600);
   fs_killer k;
-  fs_killer_start(&k, "SELECT project_id, uuid, display_name%instances%", 0, 100);
+  fs_killer_start(&k, &env, "SELECT project_id, uuid, display_name%@%instances%", 0, 100);
   int rc = fs_run(&env, "run --tables instance");
   unsigned kills = fs_killer_stop(&k);
   char *log = fs_log(&env);
@@ -383,9 +383,9 @@ Test(private, server_restarted_during_a_run) {
     const char *like;
     unsigned down_ms;
   } points[] = {
-      {"SELECT project_id, uuid, display_name%instances%", 300},
-      {"INSERT INTO %instance\\_\\_staging%", 2500},
-      {"ALTER TABLE %instance\\_\\_staging%", 100},
+      {"SELECT project_id, uuid, display_name%@%instances%", 300},
+      {"INSERT INTO %@%instance\\_\\_staging%", 2500},
+      {"ALTER TABLE %@%instance\\_\\_staging%", 100},
   };
   for (size_t i = 0; i < sizeof points / sizeof *points; i++) {
     fs_touch_source(&env, 700 + (int)i);
@@ -393,10 +393,12 @@ Test(private, server_restarted_during_a_run) {
     MYSQL *w = testdb_connect();
     bool seen = false;
     uint64_t end = fs_now_ms() + 30000;
+    char like[256];
+    fs_like(&env, points[i].like, like, sizeof like);
     while (!seen && fs_now_ms() < end) {
       seen = testdb_i64(w, "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE "
                            "'%s' AND ID <> CONNECTION_ID()",
-                        points[i].like) > 0;
+                        like) > 0;
       if (!seen)
         fs_sleep_ms(3);
     }
