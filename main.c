@@ -387,6 +387,9 @@ static int resolve_tables(const char *list, const config *cfg, const char ***nam
     out[(*n)++] = ex_name(ex);
   }
   free(copy);
+  /* An empty list ("", ",") is a mistake, not "every table". */
+  if (!rc && *n == 0)
+    rc = usage_error("--tables: no table named in '%s' (see pollster list-tables)", list);
   if (rc) {
     free(out);
     *n = 0;
@@ -437,6 +440,7 @@ static int cmd_run(cli *c) {
   const char **names = NULL;
   size_t n_names = 0;
   sched_result *res = NULL;
+  MYSQL *run_lock = NULL; /* holds the target's staging lock for the whole run */
   run_threads th = {0};
   ps_error err;
   error_clear(&err);
@@ -454,6 +458,22 @@ static int cmd_run(cli *c) {
   if (!c->ex.dry_run) {
     pl = pools_create(cfg, &err);
     if (!pl) {
+      rc = fail(&err);
+      goto out;
+    }
+    /* One run at a time per target: the cleanup below and every job drop
+     * and rebuild the shared staging tables. */
+    const cfg_server *ts = config_server(cfg, cfg->target.server);
+    unsigned wait_s = cfg->engine.acquire_timeout_s;
+    run_lock = db_connect(ts, DB_ROLE_TARGET, &err);
+    ps_status lst = run_lock ? staging_lock(run_lock, &cfg->target, 0, &err) : err.status;
+    if (lst == PS_EBUSY) {
+      log_info("another pollster run is refreshing '%s': waiting up to %u s for it to end",
+               cfg->target.schema, wait_s);
+      error_clear(&err);
+      lst = staging_lock(run_lock, &cfg->target, wait_s, &err);
+    }
+    if (lst != PS_OK) {
       rc = fail(&err);
       goto out;
     }
@@ -521,6 +541,7 @@ out:
   free(res);
   ex_run_destroy(r);
   pools_destroy(pl);
+  db_close(run_lock);
   schema_free(schema);
   free(names);
   config_free(cfg);
