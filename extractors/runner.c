@@ -227,7 +227,7 @@ ex_out *ex__out_open(ex_job *j, size_t t, MYSQL *target, ps_error *err) {
       /* A staging table may meet a duplicate key when the sources disagree
        * (an instance listed by two cells): the later row wins instead of the
        * job failing. */
-      .upsert = true,
+      .last_wins = true,
       .cancel = j->cancel,
   };
   char staging[80];

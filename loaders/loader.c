@@ -448,10 +448,10 @@ static char *build_head(const loader *l, const char *schema, const char *table) 
   size_t pos = 0;
   if (l->load_data)
     pos += (size_t)snprintf(h, cap,
-                            "LOAD DATA LOCAL INFILE 'pollster-batch' INTO TABLE `%s`.`%s` "
+                            "LOAD DATA LOCAL INFILE 'pollster-batch' %sINTO TABLE `%s`.`%s` "
                             "CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY "
                             "'\\\\' LINES TERMINATED BY '\\n' (",
-                            schema, table);
+                            l->opts.last_wins ? "REPLACE " : "", schema, table);
   else
     pos += (size_t)snprintf(h, cap, "INSERT INTO `%s`.`%s` (", schema, table);
   for (size_t i = 0; i < l->n_cols; i++)
@@ -469,7 +469,7 @@ static char *build_tail(const loader *l) {
     return NULL;
   size_t pos = 0;
   t[0] = '\0';
-  if (!l->opts.upsert)
+  if (!l->opts.upsert && !l->opts.last_wins)
     return t;
   bool any = false;
   for (size_t i = 0; i < l->n_cols; i++) {
