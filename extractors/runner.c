@@ -23,6 +23,7 @@ typedef struct ex_jobrun {
   staging_table st[EX_MAX_TABLES];
   size_t n_tables;
   _Atomic int mode; /* ex_mode of the last attempt */
+  _Atomic bool force_full; /* the daemon's full_every: this run is full */
 } ex_jobrun;
 
 enum ex_mode { MODE_NOT_RUN, MODE_FULL, MODE_INCREMENTAL, MODE_HISTORY };
@@ -391,7 +392,8 @@ static ps_status choose_mode(ex_jobrun *jr, MYSQL *m, ps_error *err) {
   const ex_options *o = &j->run->opts;
   j->incremental = false;
   j->since[0] = '\0';
-  if (!(j->ex->flags & EX_INCREMENTAL) || o->since == EX_SINCE_FORCE_FULL)
+  if (!(j->ex->flags & EX_INCREMENTAL) || o->since == EX_SINCE_FORCE_FULL ||
+      atomic_load(&jr->force_full))
     return PS_OK;
   int64_t since = 0;
   switch (o->since) {
@@ -719,6 +721,16 @@ void ex_run_set_cancel(ex_run *r, const _Atomic bool *cancel) {
   r->cancel = cancel ? cancel : &ex_never_cancel;
   for (size_t i = 0; i < r->n; i++)
     r->jobs[i].pub.cancel = r->cancel;
+}
+
+void ex_run_set_job_cancel(ex_run *r, size_t i, const _Atomic bool *cancel) {
+  if (i < r->n)
+    r->jobs[i].pub.cancel = cancel ? cancel : r->cancel;
+}
+
+void ex_run_set_force_full(ex_run *r, size_t i, bool full) {
+  if (i < r->n)
+    atomic_store(&r->jobs[i].force_full, full);
 }
 
 void ex_run_stats(ex_run *r, size_t i, ex_job_stats *out) {
