@@ -101,7 +101,8 @@ ps_status sched_run_once(sched *s, const char *const *names, size_t n_names,
 /* ---- periodic mode (see DESIGN) ---- */
 
 typedef struct sched_periodic {
-  unsigned period_ms;    /* between the starts of two runs (>= 1) */
+  unsigned period_ms;    /* between two due times (a run may start later than due,
+                          * when it waits for its dependencies) */
   unsigned first_due_ms; /* first run this long after the start */
 } sched_periodic;
 
