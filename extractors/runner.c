@@ -105,7 +105,7 @@ ps_status ex__stream(ex_job *j, MYSQL *m, const char *label, const char *sql, ex
   MYSQL_ROW row;
   uint64_t n = 0;
   while ((row = mysql_fetch_row(res)) != NULL) {
-    if ((++n & 4095) == 0 && atomic_load(j->cancel)) {
+    if ((++n & 255) == 0 && atomic_load(j->cancel)) {
       s = ERROR_SET(err, PS_ECANCELED, "%s: canceled", j->ex->name);
       break;
     }
@@ -116,13 +116,13 @@ ps_status ex__stream(ex_job *j, MYSQL *m, const char *label, const char *sql, ex
   atomic_fetch_add(&j->rows_read, n);
   if (s == PS_OK && mysql_errno(m))
     s = ERROR_MYSQL(err, m, "%s: %s: streaming rows", j->ex->name, label);
-  /* On an early stop the rest of an unbuffered result would be read by
-   * mysql_free_result; callers mark the connection broken instead, so the
-   * pool closes it (cheaper than draining a million rows). */
-  if (s == PS_OK)
-    mysql_free_result(res);
-  else
-    mysql_free_result(res); /* the handle is closed by the pool right after */
+  /* On an early stop mysql_free_result would read the rest of the
+   * unbuffered result, i.e. wait for the server to finish the query (a
+   * cancel would then wait for it too): shut the socket first (callers mark
+   * the connection broken, so the pool closes it). */
+  if (s != PS_OK)
+    mariadb_cancel(m);
+  mysql_free_result(res);
   return s;
 }
 

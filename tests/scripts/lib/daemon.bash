@@ -33,14 +33,16 @@ load_sources() {
   done
 }
 
-# Make keystone's project job slow: `rows` x the fixture's projects, each
-# row costing a little server time, so a run lasts several seconds.
+# Make keystone's project job slow: `rows` x the fixture's projects in a
+# real table (so the server streams them), each row costing a little server
+# time through a view, so a run lasts many seconds yet notices a cancel.
 slow_projects() {
   local rows=$1 k="${PREFIX}_keystone"
   q "RENAME TABLE \`$k\`.project TO \`$k\`.project_real;
-     CREATE VIEW \`$k\`.project AS SELECT CONCAT(p.id, '-', s.seq) AS id, p.name, p.extra,
+     CREATE TABLE \`$k\`.project_big AS SELECT CONCAT(p.id, '-', s.seq) AS id, p.name, p.extra,
        p.description, p.enabled, p.domain_id, p.parent_id, p.is_domain
-       FROM \`$k\`.project_real p JOIN seq_1_to_${rows} s WHERE SLEEP(0.0005) = 0"
+       FROM \`$k\`.project_real p JOIN \`$k\`.seq_1_to_${rows} s;
+     CREATE VIEW \`$k\`.project AS SELECT * FROM \`$k\`.project_big WHERE SLEEP(0.0005) = 0"
 }
 
 # write_config FILE EXTRA_YAML
