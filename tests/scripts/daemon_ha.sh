@@ -49,4 +49,5 @@ ov=$(q "SELECT COUNT(*) FROM $ST x JOIN $ST y ON x.job = y.job AND x.id < y.id A
 [ "$ov" = 0 ] || fail "$ov overlapping runs"
 kill -TERM "$B"; wait "$B" || fail "B exit status $?"
 check_only_contract
+check_sanitizers
 echo "daemon_ha: OK (A $na runs, B $nb runs before the kill)"

@@ -22,7 +22,19 @@ jobs:
   image: { period: 3s }
   allocation: { period: 3s }"
 
-start_daemon d1 -c "$CFG" --id d1
+# A stand-in for systemd's notification socket: every datagram, one a line.
+NOTIFY="$WORK/notify.sock"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "w") as out:
+    while True:
+        out.write(s.recv(4096).decode() + "\n"); out.flush()
+' "$NOTIFY" "$WORK/notify.txt" &
+PIDS+=($!)
+wait_for 5 test -S "$NOTIFY" || fail "notify listener"
+NOTIFY_SOCKET=$NOTIFY WATCHDOG_USEC=1000000 start_daemon d1 -c "$CFG" --id d1
 D1=$DPID
 # Every enabled job (all 11) runs at least twice; check the schema meanwhile.
 for _ in $(seq 1 150); do
@@ -100,4 +112,10 @@ wait "$D1"; rc=$?
 [ $rc = 0 ] || fail "daemon exit status $rc"
 [ "$(q "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME LIKE '%\_\_staging' AND TABLE_SCHEMA LIKE '${PREFIX}%'")" = 0 ] || fail "staging left"
 check_only_contract
+# sd_notify: READY, watchdog pings (every 0.5 s here), RELOADING, STOPPING.
+for m in READY=1 WATCHDOG=1 RELOADING=1 STOPPING=1; do
+  grep -qx "$m" "$WORK/notify.txt" || fail "no $m notification: $(sort "$WORK/notify.txt" | uniq -c)"
+done
+[ "$(grep -cx WATCHDOG=1 "$WORK/notify.txt")" -ge 10 ] || fail "too few watchdog pings"
+check_sanitizers
 echo "daemon_periodic: OK ($(runs) runs)"

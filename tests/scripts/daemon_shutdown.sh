@@ -52,4 +52,5 @@ grep -q "deadline (2 s) passed" "$WORK/d2.log" || fail "the deadline did not can
 check_only_contract
 [ ! -e "$PIDF" ] || fail "pidfile not removed on exit"
 [ "$(runs "job = 'project' AND status = 'PS_ECANCELED' AND daemon = 'd2'")" = 1 ] || fail "canceled run not recorded"
+check_sanitizers
 echo "daemon_shutdown: OK (stopped in $took s)"

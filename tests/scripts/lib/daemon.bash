@@ -14,7 +14,7 @@ q() { mariadb -S "$POLLSTER_TEST_SOCKET" -uroot -N -B -e "$1"; }
 fail() { echo "FAIL: $*" >&2; for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 40 "$f"; } >&2; done; exit 1; }
 
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
   for s in keystone nova_api nova_cell1 nova_cell2 cinder glance rcshibboleth dashboard reporting reporting_pollster; do
     q "DROP DATABASE IF EXISTS \`${PREFIX}_$s\`" || true
   done
@@ -87,6 +87,11 @@ check_only_contract() {
     AND TABLE_NAME NOT IN ('metadata','project','user','role','flavour','hypervisor','instance',
     'historical_usage','volume','image','allocation','aggregate','aggregate_host')")
   [ "$extra" = "NULL" ] || fail "reporting schema holds non-contract tables: $extra"
+}
+
+# No sanitizer report in any daemon log (ASan/TSan builds).
+check_sanitizers() {
+  ! grep -l "Sanitizer" "$WORK"/*.log || fail "sanitizer report in a daemon log"
 }
 
 runs() { q "SELECT COUNT(*) FROM \`${PREFIX}_reporting_pollster\`.job_run WHERE ${1:-1}" 2>/dev/null || echo 0; }
