@@ -14,7 +14,7 @@ q() { mariadb -S "$POLLSTER_TEST_SOCKET" -uroot -N -B -e "$1"; }
 fail() { echo "FAIL: $*" >&2; for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 40 "$f"; } >&2; done; exit 1; }
 
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do { kill -KILL "$p" && wait "$p"; } 2>/dev/null || true; done
   for s in keystone nova_api nova_cell1 nova_cell2 cinder glance rcshibboleth dashboard reporting reporting_pollster; do
     q "DROP DATABASE IF EXISTS \`${PREFIX}_$s\`" || true
   done
