@@ -52,5 +52,19 @@ grep -q "deadline (2 s) passed" "$WORK/d2.log" || fail "the deadline did not can
 check_only_contract
 [ ! -e "$PIDF" ] || fail "pidfile not removed on exit"
 [ "$(runs "job = 'project' AND status = 'PS_ECANCELED' AND daemon = 'd2'")" = 1 ] || fail "canceled run not recorded"
+
+# Without --foreground: the command returns 0 once the detached daemon is
+# ready; the pidfile names it; SIGTERM stops it and removes the pidfile.
+q "DROP VIEW \`${PREFIX}_keystone\`.project; RENAME TABLE \`${PREFIX}_keystone\`.project_real TO \`${PREFIX}_keystone\`.project"
+"$POLLSTER" daemon -c "$CFG" --id d3 > "$WORK/d3.log" 2>&1 || fail "detached start failed"
+[ -s "$PIDF" ] || fail "no pidfile after a detached start"
+D3=$(cat "$PIDF")
+PIDS+=("$D3")
+kill -0 "$D3" || fail "detached daemon not running"
+[ "$(ps -o sid= -p "$D3" | tr -d ' ')" = "$D3" ] || fail "detached daemon is not a session leader"
+kill -TERM "$D3"
+gone() { ! kill -0 "$D3" 2>/dev/null; }
+wait_for 15 gone || fail "detached daemon did not stop"
+[ ! -e "$PIDF" ] || fail "pidfile left by the detached daemon"
 check_sanitizers
 echo "daemon_shutdown: OK (stopped in $took s)"
