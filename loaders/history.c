@@ -195,5 +195,6 @@ ps_status history_report(MYSQL *m, const config *cfg, FILE *out, ps_error *err) 
     fprintf(out, "%-18s %-20s %-20s %-20s %8s %6s  %s\n", jc->name, ok, bad, due, avg, runs,
             found ? errtext : "");
   }
+  fprintf(out, "(times UTC; NEXT DUE = last start + period, 'now' when never run)\n");
   return PS_OK;
 }
