@@ -23,6 +23,7 @@ typedef struct ex_jobrun {
   staging_table st[EX_MAX_TABLES];
   size_t n_tables;
   _Atomic int mode; /* ex_mode of the last attempt */
+  _Atomic bool force_full; /* the daemon's full_every: this run is full */
 } ex_jobrun;
 
 enum ex_mode { MODE_NOT_RUN, MODE_FULL, MODE_INCREMENTAL, MODE_HISTORY };
@@ -104,7 +105,7 @@ ps_status ex__stream(ex_job *j, MYSQL *m, const char *label, const char *sql, ex
   MYSQL_ROW row;
   uint64_t n = 0;
   while ((row = mysql_fetch_row(res)) != NULL) {
-    if ((++n & 4095) == 0 && atomic_load(j->cancel)) {
+    if ((++n & 255) == 0 && atomic_load(j->cancel)) {
       s = ERROR_SET(err, PS_ECANCELED, "%s: canceled", j->ex->name);
       break;
     }
@@ -115,13 +116,13 @@ ps_status ex__stream(ex_job *j, MYSQL *m, const char *label, const char *sql, ex
   atomic_fetch_add(&j->rows_read, n);
   if (s == PS_OK && mysql_errno(m))
     s = ERROR_MYSQL(err, m, "%s: %s: streaming rows", j->ex->name, label);
-  /* On an early stop the rest of an unbuffered result would be read by
-   * mysql_free_result; callers mark the connection broken instead, so the
-   * pool closes it (cheaper than draining a million rows). */
-  if (s == PS_OK)
-    mysql_free_result(res);
-  else
-    mysql_free_result(res); /* the handle is closed by the pool right after */
+  /* On an early stop mysql_free_result would read the rest of the
+   * unbuffered result, i.e. wait for the server to finish the query (a
+   * cancel would then wait for it too): shut the socket first (callers mark
+   * the connection broken, so the pool closes it). */
+  if (s != PS_OK)
+    mariadb_cancel(m);
+  mysql_free_result(res);
   return s;
 }
 
@@ -391,7 +392,8 @@ static ps_status choose_mode(ex_jobrun *jr, MYSQL *m, ps_error *err) {
   const ex_options *o = &j->run->opts;
   j->incremental = false;
   j->since[0] = '\0';
-  if (!(j->ex->flags & EX_INCREMENTAL) || o->since == EX_SINCE_FORCE_FULL)
+  if (!(j->ex->flags & EX_INCREMENTAL) || o->since == EX_SINCE_FORCE_FULL ||
+      atomic_load(&jr->force_full))
     return PS_OK;
   int64_t since = 0;
   switch (o->since) {
@@ -727,6 +729,16 @@ void ex_run_set_cancel(ex_run *r, const _Atomic bool *cancel) {
   r->cancel = cancel ? cancel : &ex_never_cancel;
   for (size_t i = 0; i < r->n; i++)
     r->jobs[i].pub.cancel = r->cancel;
+}
+
+void ex_run_set_job_cancel(ex_run *r, size_t i, const _Atomic bool *cancel) {
+  if (i < r->n)
+    r->jobs[i].pub.cancel = cancel ? cancel : r->cancel;
+}
+
+void ex_run_set_force_full(ex_run *r, size_t i, bool full) {
+  if (i < r->n)
+    atomic_store(&r->jobs[i].force_full, full);
 }
 
 void ex_run_stats(ex_run *r, size_t i, ex_job_stats *out) {
