@@ -416,6 +416,10 @@ static ps_status choose_mode(ex_jobrun *jr, MYSQL *m, ps_error *err) {
     if (j->dry_run) {
       j->incremental = true;
       snprintf(j->since, sizeof j->since, "@since");
+      fprintf(o->plan_out,
+              "-- %s: incremental; @since = metadata.last_update - %u s (a full refresh when "
+              "the table has no metadata row yet)\n",
+              j->ex->name, j->job_cfg->window_s);
       return PS_OK;
     }
     char sql[512];
@@ -471,7 +475,7 @@ static ps_status ex_prepare(void *arg, size_t *n_units, ps_error *err) {
     if (s != PS_OK)
       goto out;
   }
-  if (j->incremental)
+  if (j->incremental && !j->dry_run)
     log_info("incremental refresh since %s", j->since);
   if (j->ex->prepare)
     s = j->ex->prepare(j, n_units, err);
