@@ -11,14 +11,13 @@
  * Common flags: -v/--verbose, -q/--quiet.
  * Exit status: 0 success, 1 a job or the server failed, 2 bad command line or config.
  *
- * DESIGN (threads of `run`): main blocks every signal before any thread
- * starts, so workers and the scheduler inherit the mask; one signal thread
- * (pollster-sig) takes SIGINT/SIGTERM with sigwait and cancels the
- * scheduler; a progress thread (pollster-prog, terminals only) reads the
- * jobs' atomic counters.  Both are stopped by main after the cycle: the
- * signal thread with SIGUSR1 (in its wait set), the progress thread by an
- * atomic flag it polls every 250 ms.  `daemon` has its own threads and
- * signal handling: engine/daemon.h. */
+ * DESIGN (threads of `run`): main blocks the signals before any thread
+ * starts (engine/signals.h), so workers and the scheduler inherit the mask;
+ * the signal thread (pollster-sig) cancels the scheduler on SIGINT/SIGTERM;
+ * a progress thread (pollster-prog, terminals only) reads the jobs' atomic
+ * counters.  Both are stopped by main after the cycle: the signal thread by
+ * signals_stop, the progress thread by an atomic flag it polls every
+ * 250 ms.  `daemon` has its own threads: engine/daemon.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -39,6 +38,7 @@
 #include "engine/log.h"
 #include "engine/pool.h"
 #include "engine/scheduler.h"
+#include "engine/signals.h"
 #include "extractors/extractor.h"
 #include "loaders/history.h"
 #include "loaders/staging.h"
@@ -308,27 +308,19 @@ typedef struct run_threads {
   ex_run *r;
   size_t n_jobs;
   _Atomic bool done;
-  pthread_t sig, prog;
-  bool have_sig, have_prog;
+  signals sig;
+  pthread_t prog;
+  bool have_prog;
 } run_threads;
 
-static void *signal_main(void *arg) {
-  run_threads *t = arg;
-  pthread_setname_np(pthread_self(), "pollster-sig");
-  log_set_thread_name("pollster-sig");
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1);
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0 || sig == SIGUSR1)
-      return NULL;
-    log_warn("%s: canceling the run (running jobs are aborted, live tables stay intact)",
-             strsignal(sig));
-    sched_cancel(t->s);
-  }
+/* On the signal thread: SIGINT/SIGTERM cancel the run (SIGHUP is ignored). */
+static void on_signal(int sig, void *ud) {
+  run_threads *t = ud;
+  if (sig == SIGHUP)
+    return;
+  log_warn("%s: canceling the run (running jobs are aborted, live tables stay intact)",
+           strsignal(sig));
+  sched_cancel(t->s);
 }
 
 static void *progress_main(void *arg) {
@@ -538,17 +530,17 @@ static int cmd_run(cli *c) {
   th.s = s;
   th.r = r;
   th.n_jobs = n;
-  th.have_sig = pthread_create(&th.sig, NULL, signal_main, &th) == 0;
+  if (signals_start(&th.sig, on_signal, &th, &err) != PS_OK) {
+    rc = fail(&err);
+    goto out;
+  }
   if (isatty(STDERR_FILENO) && c->verbosity >= 0)
     th.have_prog = pthread_create(&th.prog, NULL, progress_main, &th) == 0;
   ps_status st = sched_run_once(s, names, n_names, res, &err);
   atomic_store(&th.done, true);
   if (th.have_prog)
     pthread_join(th.prog, NULL);
-  if (th.have_sig) {
-    pthread_kill(th.sig, SIGUSR1);
-    pthread_join(th.sig, NULL);
-  }
+  signals_stop(&th.sig);
   print_summary(r, jobs, n, res);
   rc = st == PS_OK ? 0 : EXIT_FAIL;
   for (size_t i = 0; i < n; i++)
@@ -622,13 +614,7 @@ out:
 
 int main(int argc, char **argv) {
   /* Every thread inherits this mask: only pollster-sig takes signals. */
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signals_block();
   signal(SIGPIPE, SIG_IGN);
   log_set_thread_name("main");
 

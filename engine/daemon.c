@@ -18,101 +18,14 @@
 #include "engine/db.h"
 #include "engine/log.h"
 #include "engine/metrics.h"
+#include "engine/notify.h"
+#include "engine/pidfile.h"
+#include "engine/signals.h"
 #include "engine/pool.h"
 #include "engine/scheduler.h"
 #include "extractors/extractor.h"
 #include "loaders/history.h"
 #include "schema/schema.h"
-
-/* ---- systemd notification (sd_notify without libsystemd) ---------------- */
-
-typedef struct notifier {
-  struct sockaddr_un addr;
-  socklen_t len; /* 0: not under systemd */
-  uint64_t watchdog_usec; /* 0: no watchdog */
-} notifier;
-
-static void notifier_init(notifier *n) {
-  memset(n, 0, sizeof *n);
-  const char *path = getenv("NOTIFY_SOCKET");
-  size_t len = path ? strlen(path) : 0;
-  if (len > 0 && len < sizeof n->addr.sun_path && (path[0] == '/' || path[0] == '@')) {
-    n->addr.sun_family = AF_UNIX;
-    memcpy(n->addr.sun_path, path, len);
-    if (path[0] == '@')
-      n->addr.sun_path[0] = '\0'; /* abstract namespace */
-    n->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-  }
-  const char *wd = getenv("WATCHDOG_USEC"), *wpid = getenv("WATCHDOG_PID");
-  if (wd && (!wpid || atol(wpid) == (long)getpid()))
-    n->watchdog_usec = strtoull(wd, NULL, 10);
-}
-
-/* One datagram per message; errors are ignored (systemd may be gone). */
-static void notify(const notifier *n, const char *msg) {
-  if (!n->len)
-    return;
-  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return;
-  if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (const struct sockaddr *)&n->addr, n->len) < 0)
-    log_debug("sd_notify %s: %s", msg, strerror(errno));
-  close(fd);
-}
-
-/* ---- pidfile ------------------------------------------------------------- */
-
-/* Open, lock, and only then write: the lock (held until exit) is what
- * refuses a second daemon, so a file left by a killed one is harmless.  The
- * inode check catches a file unlinked by its exiting owner between our
- * open and our lock. */
-static int pidfile_take(const char *path, ps_error *err) {
-  for (int attempt = 0; attempt < 5; attempt++) {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      ERROR_SET(err, PS_EIO, "pidfile %s: %s", path, strerror(errno));
-      return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      int e = errno;
-      char pid[32] = "?";
-      ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-      pid[n > 0 ? n : 0] = '\0';
-      pid[strcspn(pid, "\n")] = '\0';
-      close(fd);
-      if (e == EWOULDBLOCK)
-        ERROR_SET(err, PS_EBUSY, "pidfile %s is locked: pollster is already running (pid %s)",
-                  path, pid);
-      else
-        ERROR_SET(err, PS_EIO, "pidfile %s: lock: %s", path, strerror(e));
-      return -1;
-    }
-    struct stat a, b;
-    if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino) {
-      char pid[32];
-      int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-      if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-        ERROR_SET(err, PS_EIO, "pidfile %s: write: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-      }
-      return fd;
-    }
-    close(fd); /* replaced or removed meanwhile: try the new one */
-  }
-  ERROR_SET(err, PS_EBUSY, "pidfile %s keeps changing under us", path);
-  return -1;
-}
-
-/* Unlink while still holding the lock, so no one takes over a file that is
- * about to disappear. */
-static void pidfile_drop(const char *path, int fd) {
-  if (fd < 0)
-    return;
-  unlink(path);
-  close(fd);
-}
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -351,7 +264,7 @@ static void hook_tick(void *ud) {
   gen *g = d->g;
   const config *cfg = g->cfg;
   if (d->nt.watchdog_usec)
-    notify(&d->nt, "WATCHDOG=1");
+    notify_send(&d->nt, "WATCHDOG=1");
   for (size_t j = 0; j < g->n; j++) {
     djob *dj = &d->dj[g->cat[j]];
     if (!dj->held)
@@ -436,48 +349,36 @@ static void gen_stop(dmn *d, gen *g, unsigned deadline_s) {
 
 /* ---- signals ----------------------------------------------------------------- */
 
-static void *signal_main(void *arg) {
-  dmn *d = arg;
-  pthread_setname_np(pthread_self(), "pollster-sig");
-  log_set_thread_name("pollster-sig");
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGUSR1);
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0 || sig == SIGUSR1)
-      return NULL;
-    if (sig == SIGHUP) {
-      notify(&d->nt, "RELOADING=1");
-      log_info("SIGHUP: reloading %s", d->o->config_path);
-      config *cfg = NULL;
-      ps_error e;
-      error_clear(&e);
-      if (config_load(d->o->config_path, d->o->specs, d->o->n_specs, &cfg, &e) != PS_OK) {
-        log_error("reload refused, the current config stays: %s", e.msg);
-        notify(&d->nt, "READY=1");
-        continue;
-      }
-      pthread_mutex_lock(&d->mu);
-      config_free(d->pending);
-      d->pending = cfg;
-      pthread_cond_signal(&d->cv);
-      pthread_mutex_unlock(&d->mu);
-      continue;
+/* On the signal thread (engine/signals.h). */
+static void on_signal(int sig, void *ud) {
+  dmn *d = ud;
+  if (sig == SIGHUP) {
+    notify_send(&d->nt, "RELOADING=1");
+    log_info("SIGHUP: reloading %s", d->o->config_path);
+    config *cfg = NULL;
+    ps_error e;
+    error_clear(&e);
+    if (config_load(d->o->config_path, d->o->specs, d->o->n_specs, &cfg, &e) != PS_OK) {
+      log_error("reload refused, the current config stays: %s", e.msg);
+      notify_send(&d->nt, "READY=1");
+      return;
     }
     pthread_mutex_lock(&d->mu);
-    if (d->stop++ == 0) {
-      log_info("%s: stopping (running jobs may finish)", strsignal(sig));
-    } else if (d->cur_sched) {
-      log_warn("%s again: canceling the running jobs now", strsignal(sig));
-      sched_cancel(d->cur_sched);
-    }
+    config_free(d->pending);
+    d->pending = cfg;
     pthread_cond_signal(&d->cv);
     pthread_mutex_unlock(&d->mu);
+    return;
   }
+  pthread_mutex_lock(&d->mu);
+  if (d->stop++ == 0) {
+    log_info("%s: stopping (running jobs may finish)", strsignal(sig));
+  } else if (d->cur_sched) {
+    log_warn("%s again: canceling the running jobs now", strsignal(sig));
+    sched_cancel(d->cur_sched);
+  }
+  pthread_cond_signal(&d->cv);
+  pthread_mutex_unlock(&d->mu);
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -490,7 +391,7 @@ static bool reload(dmn *d, config *cfg) {
   gen *ng = gen_create(d, cfg, &e);
   if (!ng) {
     log_error("reload failed, the current config stays: %s", e.msg);
-    notify(&d->nt, "READY=1");
+    notify_send(&d->nt, "READY=1");
     return true;
   }
   gen *old = d->g;
@@ -523,7 +424,7 @@ static bool reload(dmn *d, config *cfg) {
     return false;
   }
   log_info("config reloaded: %zu jobs", ng->n);
-  notify(&d->nt, "READY=1");
+  notify_send(&d->nt, "READY=1");
   return true;
 }
 
@@ -532,12 +433,11 @@ ps_status daemon_run(const daemon_opts *o, config *cfg, ps_error *err) {
   schema_def *schema = NULL;
   ps_status st = PS_OK;
   int pid_fd = -1;
-  pthread_t sig;
-  bool have_sig = false;
+  signals sig = {0};
   char *pidpath = NULL;
   pthread_mutex_init(&d.mu, NULL);
   pthread_cond_init(&d.cv, NULL);
-  notifier_init(&d.nt);
+  notify_init(&d.nt);
   if (o->id) {
     snprintf(d.id, sizeof d.id, "%s", o->id);
   } else {
@@ -575,10 +475,11 @@ ps_status daemon_run(const daemon_opts *o, config *cfg, ps_error *err) {
     d.g = NULL;
     goto out;
   }
-  have_sig = pthread_create(&sig, NULL, signal_main, &d) == 0;
+  if ((st = signals_start(&sig, on_signal, &d, err)) != PS_OK)
+    goto out;
   log_info("daemon %s running %zu jobs (state in '%s')", d.id, g->n,
            g->cfg->target.state_schema);
-  notify(&d.nt, "READY=1");
+  notify_send(&d.nt, "READY=1");
   if (o->ready_fd >= 0) {
     ssize_t w = write(o->ready_fd, "", 1);
     (void)w;
@@ -596,7 +497,7 @@ ps_status daemon_run(const daemon_opts *o, config *cfg, ps_error *err) {
     if (stop || !reload(&d, next))
       break;
   }
-  notify(&d.nt, "STOPPING=1");
+  notify_send(&d.nt, "STOPPING=1");
   if (d.g) {
     gen_stop(&d, d.g, d.g->cfg->engine.shutdown_deadline_s);
     gen_destroy(d.g);
@@ -604,10 +505,7 @@ ps_status daemon_run(const daemon_opts *o, config *cfg, ps_error *err) {
   }
   log_info("daemon %s stopped", d.id);
 out:
-  if (have_sig) {
-    pthread_kill(sig, SIGUSR1);
-    pthread_join(sig, NULL);
-  }
+  signals_stop(&sig);
   gen_destroy(d.g);
   db_close(d.hm);
   config_free(d.pending);
