@@ -3,6 +3,8 @@
  *   pollster run -c FILE [--tables T,...] [--force-update | --last-day | --last-week |
  *                         --last-month | --last-updated YYYYMMDD] [--dry-run]
  *   pollster db-sync -c FILE [--schema PATH] [--recreate [--yes]]
+ *   pollster daemon -c FILE [--pidfile PATH] [--foreground] [--id NAME]
+ *   pollster status -c FILE
  *   pollster check-config -c FILE
  *   pollster list-tables
  *   pollster --version | --help
@@ -15,7 +17,8 @@
  * scheduler; a progress thread (pollster-prog, terminals only) reads the
  * jobs' atomic counters.  Both are stopped by main after the cycle: the
  * signal thread with SIGUSR1 (in its wait set), the progress thread by an
- * atomic flag it polls every 250 ms. */
+ * atomic flag it polls every 250 ms.  `daemon` has its own threads and
+ * signal handling: engine/daemon.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -31,11 +34,13 @@
 #include <zlib.h>
 
 #include "engine/config.h"
+#include "engine/daemon.h"
 #include "engine/db.h"
 #include "engine/log.h"
 #include "engine/pool.h"
 #include "engine/scheduler.h"
 #include "extractors/extractor.h"
+#include "loaders/history.h"
 #include "loaders/staging.h"
 #include "schema/schema.h"
 
@@ -48,7 +53,8 @@ typedef struct cli {
   const char *schema_path;
   const char *tables;
   ex_options ex;
-  bool recreate, yes;
+  bool recreate, yes, foreground;
+  const char *pidfile, *daemon_id;
   int verbosity; /* -1 quiet, 0 normal, 1 verbose */
 } cli;
 
@@ -62,6 +68,12 @@ static void usage(FILE *out) {
         "                      depend on, once, then print a summary\n"
         "  db-sync -c FILE [--schema PATH] [--recreate [--yes]]\n"
         "                      create or upgrade the reporting schema\n"
+        "  daemon -c FILE [--pidfile PATH] [--foreground] [--id NAME]\n"
+        "                      run every job periodically until SIGTERM (SIGHUP reloads\n"
+        "                      the config); --id names it in leases and job_run\n"
+        "                      (default hostname:pid)\n"
+        "  status -c FILE      per job: last success, last failure, next due, average\n"
+        "                      duration (from the daemons' job_run history)\n"
         "  check-config -c FILE\n"
         "                      validate FILE and print the effective config\n"
         "  list-tables         list the tables, their jobs, dependencies and modes\n"
@@ -112,7 +124,7 @@ static bool parse_yyyymmdd(const char *s, char out[20]) {
 
 enum {
   OPT_TABLES = 256, OPT_FORCE, OPT_LAST_DAY, OPT_LAST_WEEK, OPT_LAST_MONTH, OPT_LAST_UPDATED,
-  OPT_DRY_RUN, OPT_SCHEMA, OPT_RECREATE, OPT_YES,
+  OPT_DRY_RUN, OPT_SCHEMA, OPT_RECREATE, OPT_YES, OPT_PIDFILE, OPT_FOREGROUND, OPT_ID,
 };
 
 static int parse_cli(int argc, char **argv, cli *c) {
@@ -132,6 +144,9 @@ static int parse_cli(int argc, char **argv, cli *c) {
       {"schema", required_argument, NULL, OPT_SCHEMA},
       {"recreate", no_argument, NULL, OPT_RECREATE},
       {"yes", no_argument, NULL, OPT_YES},
+      {"pidfile", required_argument, NULL, OPT_PIDFILE},
+      {"foreground", no_argument, NULL, OPT_FOREGROUND},
+      {"id", required_argument, NULL, OPT_ID},
       {NULL, 0, NULL, 0},
   };
   memset(c, 0, sizeof *c);
@@ -159,6 +174,9 @@ static int parse_cli(int argc, char **argv, cli *c) {
     case OPT_SCHEMA: c->schema_path = optarg; break;
     case OPT_RECREATE: c->recreate = true; break;
     case OPT_YES: c->yes = true; break;
+    case OPT_PIDFILE: c->pidfile = optarg; break;
+    case OPT_FOREGROUND: c->foreground = true; break;
+    case OPT_ID: c->daemon_id = optarg; break;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
       if (optopt)
@@ -548,6 +566,60 @@ out:
   return rc;
 }
 
+/* ---- daemon, status --------------------------------------------------------- */
+
+static int cmd_daemon(const cli *c) {
+  config *cfg = NULL;
+  int rc = load_config(c, &cfg);
+  if (rc)
+    return rc;
+  size_t n_specs;
+  const config_job_spec *specs = ex_config_specs(&n_specs);
+  daemon_opts o = {.config_path = c->config_path,
+                   .pidfile = c->pidfile,
+                   .schema_path = c->schema_path,
+                   .id = c->daemon_id,
+                   .specs = specs,
+                   .n_specs = n_specs,
+                   .ready_fd = -1};
+  if (!c->foreground && (o.ready_fd = daemon_detach()) < 0) {
+    log_error("cannot go to the background: %s", strerror(errno));
+    config_free(cfg);
+    return EXIT_FAIL;
+  }
+  ps_error err;
+  error_clear(&err);
+  if (daemon_run(&o, cfg, &err) != PS_OK)
+    return fail(&err);
+  return 0;
+}
+
+static int cmd_status(const cli *c) {
+  config *cfg = NULL;
+  MYSQL *m = NULL;
+  ps_error err;
+  error_clear(&err);
+  int rc = load_config(c, &cfg);
+  if (rc)
+    return rc;
+  m = db_connect(config_server(cfg, cfg->target.server), DB_ROLE_TARGET, &err);
+  bool exists = false;
+  if (!m || db_table_exists(m, cfg->target.state_schema, "job_run", &exists, &err) != PS_OK) {
+    rc = fail(&err);
+    goto out;
+  }
+  if (!exists) {
+    printf("no daemon has run yet (no %s.job_run)\n", cfg->target.state_schema);
+    goto out;
+  }
+  if (history_report(m, cfg, stdout, &err) != PS_OK)
+    rc = fail(&err);
+out:
+  db_close(m);
+  config_free(cfg);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   /* Every thread inherits this mask: only pollster-sig takes signals. */
   sigset_t set;
@@ -579,6 +651,10 @@ int main(int argc, char **argv) {
     rc = cmd_run(&c);
   else if (strcmp(c.command, "db-sync") == 0)
     rc = cmd_db_sync(&c);
+  else if (strcmp(c.command, "daemon") == 0)
+    rc = cmd_daemon(&c);
+  else if (strcmp(c.command, "status") == 0)
+    rc = cmd_status(&c);
   else if (strcmp(c.command, "check-config") == 0)
     rc = cmd_check_config(&c);
   else if (strcmp(c.command, "list-tables") == 0)

@@ -144,30 +144,6 @@ static ps_status reserve(rd *r, size_t n) {
   return PS_OK;
 }
 
-static size_t put_utf8(char *o, uint32_t cp) {
-  unsigned char *u = (unsigned char *)o;
-  if (cp < 0x80) {
-    u[0] = (unsigned char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    u[0] = (unsigned char)(0xC0 | cp >> 6);
-    u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    u[0] = (unsigned char)(0xE0 | cp >> 12);
-    u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-    u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  u[0] = (unsigned char)(0xF0 | cp >> 18);
-  u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-  u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-  u[3] = (unsigned char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* The decoded string of m bytes at arena[alen] is complete: push it (or an
  * opaque value if it holds a NUL, which a C string cannot carry). */
 static ps_status finish_str(rd *r, size_t m) {
@@ -349,7 +325,7 @@ static ps_status op_unicode(rd *r) {
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
       return bad(r, "lone surrogate in UNICODE");
     }
-    m += put_utf8(o + m, cp);
+    m += text_utf8_put(cp, o + m);
   }
   if (high)
     return bad(r, "lone surrogate in UNICODE");

@@ -52,6 +52,11 @@ typedef struct loader_opts {
   size_t batch_bytes;          /* >= 1 */
   cfg_load_method method;      /* insert or load_data */
   bool upsert;                 /* ON DUPLICATE KEY UPDATE every non-key column */
+  /* A row whose key is already in the table replaces it (staging loads,
+   * where two sources may disagree): ON DUPLICATE KEY UPDATE with INSERT,
+   * REPLACE with LOAD DATA.  Every column is written, so both leave the same
+   * row.  Unlike `upsert`, it keeps load_data available. */
+  bool last_wins;
   const _Atomic bool *cancel;  /* may be NULL; checked per batch */
 } loader_opts;
 

@@ -151,6 +151,34 @@ static void upsert(cfg_load_method method) {
                              "n = 2 AND b = 'y' AND d IS NULL AND id >= 5", schema), 11);
 }
 
+/* last_wins: duplicates within one load keep the later row, with both
+ * methods (LOAD DATA through REPLACE). */
+static void last_wins(cfg_load_method method) {
+  loader_opts o = {.batch_rows = 4, .batch_bytes = 1 << 20, .method = method,
+                   .last_wins = true};
+  ps_error err;
+  error_clear(&err);
+  loader *l = loader_open(m, schema, "t", cols, NCOLS, &o, &err);
+  cr_assert_not_null(l, "%s", err.msg);
+  char id[16], s[32];
+  for (int round = 0; round < 2; round++)
+    for (int i = 1; i <= 6; i++) {
+      snprintf(id, sizeof id, "%d", i);
+      snprintf(s, sizeof s, "round %d", round);
+      loader_value v[] = {V(id), V(s), V(round ? NULL : "2020-01-01 00:00:00"), V("z"),
+                          V(round ? "7" : NULL)};
+      add(l, v);
+    }
+  finish(l);
+  loader_free(l);
+  cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t", schema), 6);
+  cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t WHERE s = 'round 1' AND d IS NULL "
+                             "AND n = 7", schema), 6);
+}
+
+Test(loader, last_wins_insert) { last_wins(CFG_LOAD_INSERT); }
+Test(loader, last_wins_load_data_replaces) { last_wins(CFG_LOAD_DATA); }
+
 Test(loader, upsert_insert) { upsert(CFG_LOAD_INSERT); }
 Test(loader, upsert_with_load_data_uses_insert) { upsert(CFG_LOAD_DATA); }
 
