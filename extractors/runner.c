@@ -562,8 +562,13 @@ static ps_status delta_fits(ex_jobrun *jr, MYSQL *m, bool *fits, int64_t *rows,
   int64_t on = 0, max_size = 0, bytes = 0;
   ps_error e;
   error_clear(&e);
-  if (db_query_i64(m, "SELECT @@wsrep_on", &on, NULL, &e) != PS_OK)
-    return e.db_errno == ER_UNKNOWN_SYSTEM_VARIABLE ? PS_OK : (*err = e, e.status);
+  if (db_query_i64(m, "SELECT @@wsrep_on", &on, NULL, &e) != PS_OK) {
+    if (e.db_errno == ER_UNKNOWN_SYSTEM_VARIABLE) /* a server built without wsrep */
+      return PS_OK;
+    if (err)
+      *err = e;
+    return e.status;
+  }
   if (!on)
     return PS_OK;
   ps_status s = db_query_i64(m, "SELECT @@wsrep_max_ws_rows", max_rows, NULL, err);
@@ -604,10 +609,12 @@ static ps_status delta_too_big(ex_jobrun *jr, const char *why, ps_error *err) {
                    why);
 }
 
-/* Galera's answers to a write-set over its limits. */
+/* Galera's answers to a write-set over its limits (MariaDB 10.11: errno
+ * 1180 "wsrep_max_ws_rows exceeded", 1105 "Maximum writeset size exceeded"),
+ * should the estimate of delta_fits have been short. */
 static bool ws_refused(const ps_error *e) {
-  return e->db_errno == ER_ERROR_DURING_COMMIT || strstr(e->msg, "wsrep_max_ws_rows") ||
-         strstr(e->msg, "wsrep_max_ws_size") || strstr(e->msg, "Maximum writeset size");
+  return (e->db_errno == ER_ERROR_DURING_COMMIT && strstr(e->msg, "wsrep_max_ws_rows")) ||
+         (e->db_errno == ER_UNKNOWN_ERROR && strstr(e->msg, "Maximum writeset size"));
 }
 
 /* Incremental: the delta was loaded into staging by the units; publish it and
