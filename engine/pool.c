@@ -16,6 +16,7 @@ typedef struct slot {
   MYSQL *conn;        /* written under mu only, so release can look it up */
   db_role role;       /* role the session is set up for */
   uint64_t idle_since_ms;
+  bool suspect;       /* another connection died since this one was last used */
 } slot;
 
 struct pool {
@@ -173,7 +174,8 @@ ps_status pool_acquire(pool *p, db_role role, unsigned timeout_ms, MYSQL **out, 
   }
   MYSQL *conn = s->conn;
   db_role had = s->role;
-  bool check = conn && now_ms() - s->idle_since_ms >= p->idle_check_ms;
+  bool check = conn && (s->suspect || now_ms() - s->idle_since_ms >= p->idle_check_ms);
+  s->suspect = false;
   pthread_mutex_unlock(&p->mu);
 
   /* The slot is ours now (BUSY/CONNECTING): talk to the server unlocked. */
@@ -200,8 +202,12 @@ ps_status pool_acquire(pool *p, db_role role, unsigned timeout_ms, MYSQL **out, 
     conn = connect_with_retry(p, role, err);
 
   pthread_mutex_lock(&p->mu);
-  if (dead)
+  if (dead) {
     p->st.replaced++;
+    for (unsigned i = 0; i < p->size; i++)
+      if (p->slots[i].state == SLOT_IDLE)
+        p->slots[i].suspect = true;
+  }
   if (!conn) {
     p->st.open--;
     s->state = SLOT_EMPTY;
@@ -241,6 +247,12 @@ void pool_release(pool *p, MYSQL *conn, bool broken) {
     s->conn = NULL;
     p->st.open--;
     p->st.replaced++;
+    /* A lost connection usually means a lost server or cluster node: the
+     * idle connections to it are dead too, and reusing one unchecked would
+     * fail the next job attempt as well.  Ping each on its next reuse. */
+    for (unsigned i = 0; i < p->size; i++)
+      if (p->slots[i].state == SLOT_IDLE)
+        p->slots[i].suspect = true;
   } else {
     s->state = SLOT_IDLE;
     s->idle_since_ms = now_ms();

@@ -38,8 +38,10 @@ void pool_destroy(pool *p);
 /* Borrow a connection set up for `role` (READ ONLY session for
  * DB_ROLE_SOURCE).  Waits up to timeout_ms for a free slot, then fails with
  * PS_ETIMEOUT naming the server and pool_size.  A connection idle for longer
- * than the idle-check interval (default POOL_IDLE_CHECK_MS) is pinged first;
- * a dead one is closed and replaced.  Opening a connection is tried
+ * than the idle-check interval (default POOL_IDLE_CHECK_MS), or idle while
+ * another connection was released broken (a server or Galera node lost), is
+ * pinged first; a dead one is closed and replaced (on a `hosts` server, by a
+ * connection to the first Synced node).  Opening a connection is tried
  * POOL_CONNECT_ATTEMPTS times with a doubling backoff from
  * POOL_CONNECT_BACKOFF_MS while it fails with a transient status; then the
  * last error (PS_ECONNECT, PS_EACCESS, ...) is returned.  On success *out is

@@ -1,4 +1,5 @@
 /* runner: the one job runner every entity shares (see extractor.h DESIGN). */
+#include <mysqld_error.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,9 @@ typedef struct ex_jobrun {
   ex_job pub; /* first: entity code sees only this */
   job_desc *desc;
   const char *deps[8];
+  /* Set by an attempt whose delta was too large for one Galera write-set;
+   * the next attempt's prepare takes it and refreshes in full. */
+  _Atomic bool delta_too_big;
   staging_table st[EX_MAX_TABLES];
   size_t n_tables;
   _Atomic int mode; /* ex_mode of the last attempt */
@@ -458,6 +462,12 @@ static ps_status ex_prepare(void *arg, size_t *n_units, ps_error *err) {
   s = choose_mode(jr, m, err);
   if (s != PS_OK)
     goto out;
+  if (atomic_exchange(&jr->delta_too_big, false) && j->incremental) {
+    log_info("the delta since %s did not fit one write-set of the cluster: full refresh",
+             j->since);
+    j->incremental = false;
+    j->since[0] = '\0';
+  }
   atomic_store(&jr->mode, j->incremental ? MODE_INCREMENTAL
                           : (j->ex->flags & EX_HISTORY) ? MODE_HISTORY
                                                         : MODE_FULL);
@@ -537,12 +547,96 @@ static ps_status merge_history(ex_job *j, MYSQL *m, const ex_table *t, ps_error 
                   t->name, on);
 }
 
+/* On a Galera cluster a transaction replicates as one write-set, which the
+ * cluster refuses beyond wsrep_max_ws_rows rows or wsrep_max_ws_size bytes;
+ * a refused publish would fail on every retry.  *fits = false when the delta
+ * in staging would exceed either limit: its row count plus one metadata row
+ * per table, and twice its data size (an upsert replicates the before and
+ * after images of a row).  A server without wsrep always fits. */
+static ps_status delta_fits(ex_jobrun *jr, MYSQL *m, bool *fits, int64_t *rows,
+                            int64_t *max_rows, ps_error *err) {
+  ex_job *j = &jr->pub;
+  const cfg_target *tg = &j->cfg->target;
+  *fits = true;
+  *rows = *max_rows = 0;
+  int64_t on = 0, max_size = 0, bytes = 0;
+  ps_error e;
+  error_clear(&e);
+  if (db_query_i64(m, "SELECT @@wsrep_on", &on, NULL, &e) != PS_OK) {
+    if (e.db_errno == ER_UNKNOWN_SYSTEM_VARIABLE) /* a server built without wsrep */
+      return PS_OK;
+    if (err)
+      *err = e;
+    return e.status;
+  }
+  if (!on)
+    return PS_OK;
+  ps_status s = db_query_i64(m, "SELECT @@wsrep_max_ws_rows", max_rows, NULL, err);
+  if (s == PS_OK)
+    s = db_query_i64(m, "SELECT @@wsrep_max_ws_size", &max_size, NULL, err);
+  char names[EX_MAX_TABLES * 80] = "";
+  size_t pos = 0;
+  for (size_t t = 0; s == PS_OK && t < jr->n_tables; t++) {
+    int64_t n = 0;
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM `%s`.`%s__staging`", tg->state_schema,
+             j->ex->tables[t]->name);
+    s = db_query_i64(m, sql, &n, NULL, err);
+    *rows += n + 1;
+    pos += (size_t)snprintf(names + pos, sizeof names - pos, "%s'%s__staging'", t ? "," : "",
+                            j->ex->tables[t]->name);
+  }
+  if (s == PS_OK) {
+    char sql[EX_MAX_TABLES * 80 + 256];
+    snprintf(sql, sizeof sql,
+             "SELECT COALESCE(SUM(DATA_LENGTH), 0) FROM information_schema.TABLES "
+             "WHERE TABLE_SCHEMA = '%s' AND TABLE_NAME IN (%s)",
+             tg->state_schema, names);
+    s = db_query_i64(m, sql, &bytes, NULL, err);
+  }
+  if (s == PS_OK)
+    *fits = (*max_rows <= 0 || *rows <= *max_rows) && (max_size <= 0 || 2 * bytes <= max_size);
+  return s;
+}
+
+/* The delta cannot be published in one write-set: the next attempt (the
+ * scheduler retries a transient failure) refreshes in full through staging
+ * and swap, where every load batch commits alone, so the refresh stays
+ * all-or-nothing for readers.  PS_ELOCK is the transient status nearest to
+ * "a new attempt will succeed"; the message says what really happened. */
+static ps_status delta_too_big(ex_jobrun *jr, const char *why, ps_error *err) {
+  atomic_store(&jr->delta_too_big, true);
+  return ERROR_SET(err, PS_ELOCK, "%s: %s; the next attempt refreshes in full", jr->pub.ex->name,
+                   why);
+}
+
+/* Galera's answers to a write-set over its limits (MariaDB 10.11: errno
+ * 1180 "wsrep_max_ws_rows exceeded", 1105 "Maximum writeset size exceeded"),
+ * should the estimate of delta_fits have been short. */
+static bool ws_refused(const ps_error *e) {
+  return (e->db_errno == ER_ERROR_DURING_COMMIT && strstr(e->msg, "wsrep_max_ws_rows")) ||
+         (e->db_errno == ER_UNKNOWN_ERROR && strstr(e->msg, "Maximum writeset size"));
+}
+
 /* Incremental: the delta was loaded into staging by the units; publish it and
  * the metadata in one transaction, so a reader sees all of it or none. */
 static ps_status publish_delta(ex_jobrun *jr, MYSQL *m, ps_error *err) {
   ex_job *j = &jr->pub;
   const cfg_target *tg = &j->cfg->target;
-  ps_status s = db_exec(m, "START TRANSACTION", err);
+  bool fits = true;
+  int64_t rows = 0, max_rows = 0;
+  ps_status s = delta_fits(jr, m, &fits, &rows, &max_rows, err);
+  if (s != PS_OK)
+    return s;
+  if (!fits) {
+    char why[160];
+    snprintf(why, sizeof why,
+             "a delta of %lld rows exceeds the cluster's write-set limits (wsrep_max_ws_rows "
+             "%lld, or wsrep_max_ws_size)",
+             (long long)rows, (long long)max_rows);
+    return delta_too_big(jr, why, err);
+  }
+  s = db_exec(m, "START TRANSACTION", err);
   if (s == PS_OK && j->ex->before_upsert)
     s = j->ex->before_upsert(j, m, err);
   for (size_t t = 0; s == PS_OK && t < jr->n_tables; t++) {
@@ -565,6 +659,11 @@ static ps_status publish_delta(ex_jobrun *jr, MYSQL *m, ps_error *err) {
     s = db_exec(m, "COMMIT", err);
   else
     db_exec(m, "ROLLBACK", NULL);
+  if (s != PS_OK && err && ws_refused(err)) {
+    char why[sizeof err->msg];
+    snprintf(why, sizeof why, "%s", err->msg);
+    return delta_too_big(jr, why, err);
+  }
   for (size_t t = 0; s == PS_OK && t < jr->n_tables; t++)
     s = staging_drop(m, tg, j->ex->tables[t]->name, err);
   return s;

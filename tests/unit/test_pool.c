@@ -170,6 +170,33 @@ Test(pool, failed_query_connection_released_as_broken) {
   mysql_close(admin);
 }
 
+/* A server (or Galera node) lost: the idle connections to it died with the
+ * one a caller saw fail, long before the idle check would ping them. */
+Test(pool, idle_connections_are_pinged_after_one_was_released_broken) {
+  cfg_server srv = server(2);
+  pool *p = make(&srv); /* idle check at its default (seconds): no ping by age */
+  MYSQL *a = take(p, DB_ROLE_TARGET);
+  MYSQL *b = take(p, DB_ROLE_TARGET);
+  int64_t ida = conn_id(a), idb = conn_id(b);
+  MYSQL *admin = testdb_connect();
+  testdb_exec(admin, "KILL CONNECTION %lld", (long long)ida);
+  testdb_exec(admin, "KILL CONNECTION %lld", (long long)idb);
+  pool_release(p, b, false); /* idle, dead, unnoticed */
+  ps_error err;
+  cr_assert_eq(db_exec(a, "SELECT 1", &err), PS_ECONNLOST, "%s", err.msg);
+  pool_release(p, a, true);
+  MYSQL *c = take(p, DB_ROLE_TARGET);
+  cr_assert_eq(db_exec(c, "SELECT 1", &err), PS_OK, "a dead idle connection was handed out: %s",
+               err.msg);
+  cr_assert_neq(conn_id(c), idb);
+  pool_stats st;
+  pool_get_stats(p, &st);
+  cr_assert_eq(st.replaced, 2);
+  pool_release(p, c, false);
+  pool_destroy(p);
+  mysql_close(admin);
+}
+
 Test(pool, source_sessions_are_read_only_target_sessions_are_not) {
   char schema[64];
   testdb_unique(schema, sizeof schema, "pool_ro");
