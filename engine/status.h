@@ -28,6 +28,7 @@
   X(PS_ETOOBIG,   false, "value larger than the server accepts")              \
   X(PS_EDATA,     false, "invalid data")                                      \
   X(PS_ETIMEOUT,  true,  "timed out")                                         \
+  X(PS_EREPLAN,   true,  "the job must be redone another way")                \
   X(PS_EBUSY,     false, "resource busy")                                     \
   X(PS_ECANCELED, false, "canceled")                                          \
   X(PS_EDEPEND,   false, "a dependency failed")                               \

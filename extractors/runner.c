@@ -602,11 +602,10 @@ static ps_status delta_fits(ex_jobrun *jr, MYSQL *m, bool *fits, int64_t *rows,
 /* The delta cannot be published in one write-set: the next attempt (the
  * scheduler retries a transient failure) refreshes in full through staging
  * and swap, where every load batch commits alone, so the refresh stays
- * all-or-nothing for readers.  PS_ELOCK is the transient status nearest to
- * "a new attempt will succeed"; the message says what really happened. */
+ * all-or-nothing for readers (PS_EREPLAN is transient: the scheduler retries). */
 static ps_status delta_too_big(ex_jobrun *jr, const char *why, ps_error *err) {
   atomic_store(&jr->delta_too_big, true);
-  return ERROR_SET(err, PS_ELOCK, "%s: %s; the next attempt refreshes in full", jr->pub.ex->name,
+  return ERROR_SET(err, PS_EREPLAN, "%s: %s; the next attempt refreshes in full", jr->pub.ex->name,
                    why);
 }
 

@@ -28,6 +28,7 @@ Test(status, transient_codes) {
   cr_assert(status_is_transient(PS_ECONNLOST));
   cr_assert(status_is_transient(PS_ECONNECT));
   cr_assert(status_is_transient(PS_ELOCK));
+  cr_assert(status_is_transient(PS_EREPLAN));
   cr_assert(!status_is_transient(PS_OK));
   cr_assert(!status_is_transient(PS_ESQL));
   cr_assert(!status_is_transient(PS_EACCESS));
