@@ -218,6 +218,9 @@ static ps_status run_gen(const bench_server *s, const bench_layout *l,
   }
   argv[n++] = "--user";
   argv[n++] = s->user;
+  /* pollster-bench exports the password there before any child starts. */
+  argv[n++] = "--password-env";
+  argv[n++] = "POLLSTER_BENCH_PASSWORD";
   argv[n++] = "--prefix";
   argv[n++] = l->prefix;
   argv[n++] = "--scale";
@@ -276,7 +279,7 @@ ps_status bench_data_ensure(const bench_server *s, const bench_layout *l,
            l->scratch, o->scale, (unsigned long long)o->seed, l->n_cells, (long long)have);
   if ((st = db_query_str(m, sql, gen, sizeof gen, &found, err)) != PS_OK)
     goto out;
-  if (found && have > 0 && (!o->all_tables || strcmp(gen, "pollster-gen") == 0))
+  if (found && have > 0 && (!o->needs_gen || strcmp(gen, "pollster-gen") == 0))
     goto out;
   if ((st = db_execf(m, err, "DELETE FROM `%s`.dataset", l->scratch)) != PS_OK)
     goto out;
@@ -286,10 +289,10 @@ ps_status bench_data_ensure(const bench_server *s, const bench_layout *l,
     log_info("generating the dataset with %s (scale %g, seed %llu)", o->gen, o->scale,
              (unsigned long long)o->seed);
     st = run_gen(s, l, o, err);
-  } else if (o->all_tables) {
+  } else if (o->needs_gen) {
     st = ERROR_SET(err, PS_EUSAGE,
-                   "--table all needs pollster-gen next to pollster-bench (the built-in "
-                   "generator only makes nova instances)");
+                   "tables other than instance need pollster-gen next to pollster-bench (the "
+                   "built-in generator only makes nova instances)");
   } else {
     *how = generator = "built-in instance generator";
     log_info("generating %lld nova instances (scale %g, seed %llu, built-in generator)",

@@ -39,7 +39,7 @@ void bench_layout_free(bench_layout *l); /* accepts NULL */
 typedef struct bench_data_opts {
   double scale;       /* 1.0 = 1,000,000 instances */
   uint64_t seed;
-  bool all_tables;    /* every source database is needed, not only nova */
+  bool needs_gen;     /* more than nova instances is needed (a table other than instance) */
   const char *gen;    /* pollster-gen binary, NULL when absent */
   bool generate;      /* false with -c: never write to the operator's sources */
 } bench_data_opts;

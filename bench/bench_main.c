@@ -467,7 +467,8 @@ int main(int argc, char **argv) {
     rc = 2;
     goto out;
   }
-  bench_data_opts dop = {.scale = c.scale, .seed = c.seed, .all_tables = all,
+  bench_data_opts dop = {.scale = c.scale, .seed = c.seed,
+                         .needs_gen = all || strcmp(c.table, "instance") != 0,
                          .gen = access(gen, X_OK) == 0 ? gen : NULL,
                          .generate = !c.config_path};
   const char *how = NULL;
@@ -532,11 +533,23 @@ int main(int argc, char **argv) {
   done++;
   rep.data_bytes = ctx.data_bytes;
 
-  double v[6][100];
-  for (int k = 0; k < BENCH_BL__COUNT && !g_stop; k++) {
-    bench_baseline_result *b = &rep.baselines[k];
-    int64_t rows = 0;
-    for (unsigned r = 0; r < c.repeat && !g_stop; r++, done++) {
+  /* Repeats are the outer loop: on a shared machine the load drifts, and
+   * interleaving spreads it over every point and baseline alike instead of
+   * charging it to whichever ran during a busy minute. */
+  typedef struct samples { double v[4][100]; } samples;
+  samples *bls = calloc(BENCH_BL__COUNT, sizeof *bls);
+  samples *pts = calloc(n_points ? n_points : 1, sizeof *pts);
+  if (!bls || !pts) {
+    free(bls);
+    free(pts);
+    fprintf(stderr, "pollster-bench: out of memory\n");
+    goto out;
+  }
+  for (unsigned r = 0; r < c.repeat && !g_stop; r++) {
+    for (int k = 0; k < BENCH_BL__COUNT && !g_stop; k++, done++) {
+      bench_baseline_result *b = &rep.baselines[k];
+      if (b->error[0])
+        continue; /* failed or impossible here: not tried again */
       char what[128];
       snprintf(what, sizeof what, "baseline %s, repeat %u/%u", bench_baseline_name(k), r + 1,
                c.repeat);
@@ -547,24 +560,17 @@ int main(int argc, char **argv) {
         snprintf(b->error, sizeof b->error, "%.255s", err.msg);
         if (err.status != PS_EUSAGE)
           failed = true;
-        done += c.repeat - r;
-        break;
+        continue;
       }
-      v[0][b->n_ok] = s.wall_s;
-      v[1][b->n_ok] = s.cpu_server_s;
-      rows = s.rows;
+      bls[k].v[0][b->n_ok] = s.wall_s;
+      bls[k].v[1][b->n_ok] = s.cpu_server_s;
+      b->med.rows = s.rows;
       b->n_ok++;
     }
-    if (b->n_ok) {
-      b->med.wall_s = bench_median(v[0], b->n_ok);
-      b->med.cpu_server_s = bench_median(v[1], b->n_ok);
-      b->med.rows = rows;
-    }
-  }
-  for (size_t i = 0; i < n_points && !g_stop; i++) {
-    bench_result *p = &rep.points[i];
-    int64_t rows = 0;
-    for (unsigned r = 0; r < c.repeat && !g_stop; r++, done++) {
+    for (size_t i = 0; i < n_points && !g_stop; i++, done++) {
+      bench_result *p = &rep.points[i];
+      if (p->error[0])
+        continue;
       char what[160], tag[128];
       snprintf(what, sizeof what, "%s, %u workers, batch_rows %zu, deferred %s, repeat %u/%u",
                p->p.load_data ? "load_data" : "insert", p->p.workers, p->p.batch_rows,
@@ -577,24 +583,40 @@ int main(int argc, char **argv) {
       if (bench_run_point(&ctx, &p->p, tag, &s, &err) != PS_OK) {
         snprintf(p->error, sizeof p->error, "%.255s", err.msg);
         failed = true;
-        done += c.repeat - r;
-        break;
+        continue;
       }
-      v[0][p->n_ok] = s.wall_s;
-      v[1][p->n_ok] = s.cpu_client_s;
-      v[2][p->n_ok] = s.cpu_server_s;
-      v[3][p->n_ok] = s.rss_mib;
-      rows = s.rows;
+      pts[i].v[0][p->n_ok] = s.wall_s;
+      pts[i].v[1][p->n_ok] = s.cpu_client_s;
+      pts[i].v[2][p->n_ok] = s.cpu_server_s;
+      pts[i].v[3][p->n_ok] = s.rss_mib;
+      p->med.rows = s.rows;
       p->n_ok++;
     }
-    if (p->n_ok) {
-      p->med.wall_s = bench_median(v[0], p->n_ok);
-      p->med.cpu_client_s = bench_median(v[1], p->n_ok);
-      p->med.cpu_server_s = bench_median(v[2], p->n_ok);
-      p->med.rss_mib = bench_median(v[3], p->n_ok);
-      p->med.rows = rows;
+  }
+  /* A point with a failed repeat is reported as failed (n_ok 0): its other
+   * repeats ran on a server in an unknown state. */
+  for (int k = 0; k < BENCH_BL__COUNT; k++) {
+    bench_baseline_result *b = &rep.baselines[k];
+    if (b->error[0])
+      b->n_ok = 0;
+    if (b->n_ok) {
+      b->med.wall_s = bench_median(bls[k].v[0], b->n_ok);
+      b->med.cpu_server_s = bench_median(bls[k].v[1], b->n_ok);
     }
   }
+  for (size_t i = 0; i < n_points; i++) {
+    bench_result *p = &rep.points[i];
+    if (p->error[0])
+      p->n_ok = 0;
+    if (p->n_ok) {
+      p->med.wall_s = bench_median(pts[i].v[0], p->n_ok);
+      p->med.cpu_client_s = bench_median(pts[i].v[1], p->n_ok);
+      p->med.cpu_server_s = bench_median(pts[i].v[2], p->n_ok);
+      p->med.rss_mib = bench_median(pts[i].v[3], p->n_ok);
+    }
+  }
+  free(bls);
+  free(pts);
   if (isatty(STDERR_FILENO))
     fprintf(stderr, "\r\033[K");
   if (g_stop) {

@@ -218,6 +218,7 @@ ps_status bench_report_plot(const bench_report *r, const char *dir, ps_error *er
   /* One gnuplot data block per line: workers x load_method x deferred. */
   size_t n_lines = 0;
   char titles[64][64];
+  bool line_deferred[64];
   bool done[4096] = {false};
   for (size_t i = 0; i < r->n_points && i < 4096 && n_lines < 64; i++) {
     if (done[i] || !r->points[i].n_ok)
@@ -225,6 +226,7 @@ ps_status bench_report_plot(const bench_report *r, const char *dir, ps_error *er
     const bench_point *a = &r->points[i].p;
     snprintf(titles[n_lines], sizeof titles[n_lines], "%s, %u worker%s%s", method(a), a->workers,
              a->workers == 1 ? "" : "s", a->deferred ? ", deferred keys" : ", keys during load");
+    line_deferred[n_lines] = a->deferred;
     fprintf(d, "# %s\n", titles[n_lines]);
     for (size_t j = i; j < r->n_points && j < 4096; j++) {
       const bench_point *b = &r->points[j].p;
@@ -243,15 +245,16 @@ ps_status bench_report_plot(const bench_report *r, const char *dir, ps_error *er
           "set output '%s'\n"
           "set title 'pollster: %s table, scale %g (%lld rows): throughput against batch size'\n"
           "set xlabel 'batch_rows (log scale)'\nset ylabel 'rows per second'\n"
-          "set logscale x\nset grid\nset key outside right top\nset yrange [0:*]\n"
+          "set logscale x\nset grid\nset key below\nset yrange [0:*]\n"
           "set format y '%%.0f'\n",
           svg, r->table, r->scale,
           r->n_points ? (long long)r->points[0].med.rows : 0LL);
   fputs("plot ", g);
   bool first = true;
   for (size_t k = 0; k < n_lines; k++) {
-    fprintf(g, "%s'%s' index %zu using 1:2 with linespoints lw 2 title '%s'", first ? "" : ", \\\n  ",
-            dat, k, titles[k]);
+    /* Solid: deferred keys; dashed: keys maintained during the load. */
+    fprintf(g, "%s'%s' index %zu using 1:2 with linespoints lw 2 dt %d title '%s'",
+            first ? "" : ", \\\n  ", dat, k, line_deferred[k] ? 1 : 3, titles[k]);
     first = false;
   }
   for (int k = 0; k < BENCH_BL__COUNT; k++) {
