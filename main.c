@@ -3,19 +3,21 @@
  *   pollster run -c FILE [--tables T,...] [--force-update | --last-day | --last-week |
  *                         --last-month | --last-updated YYYYMMDD] [--dry-run]
  *   pollster db-sync -c FILE [--schema PATH] [--recreate [--yes]]
+ *   pollster daemon -c FILE [--pidfile PATH] [--foreground] [--id NAME]
+ *   pollster status -c FILE
  *   pollster check-config -c FILE
  *   pollster list-tables
  *   pollster --version | --help
  * Common flags: -v/--verbose, -q/--quiet.
  * Exit status: 0 success, 1 a job or the server failed, 2 bad command line or config.
  *
- * DESIGN (threads of `run`): main blocks every signal before any thread
- * starts, so workers and the scheduler inherit the mask; one signal thread
- * (pollster-sig) takes SIGINT/SIGTERM with sigwait and cancels the
- * scheduler; a progress thread (pollster-prog, terminals only) reads the
- * jobs' atomic counters.  Both are stopped by main after the cycle: the
- * signal thread with SIGUSR1 (in its wait set), the progress thread by an
- * atomic flag it polls every 250 ms. */
+ * DESIGN (threads of `run`): main blocks the signals before any thread
+ * starts (engine/signals.h), so workers and the scheduler inherit the mask;
+ * the signal thread (pollster-sig) cancels the scheduler on SIGINT/SIGTERM;
+ * a progress thread (pollster-prog, terminals only) reads the jobs' atomic
+ * counters.  Both are stopped by main after the cycle: the signal thread by
+ * signals_stop, the progress thread by an atomic flag it polls every
+ * 250 ms.  `daemon` has its own threads: engine/daemon.h. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -31,11 +33,14 @@
 #include <zlib.h>
 
 #include "engine/config.h"
+#include "engine/daemon.h"
 #include "engine/db.h"
 #include "engine/log.h"
 #include "engine/pool.h"
 #include "engine/scheduler.h"
+#include "engine/signals.h"
 #include "extractors/extractor.h"
+#include "loaders/history.h"
 #include "loaders/staging.h"
 #include "schema/schema.h"
 
@@ -48,7 +53,8 @@ typedef struct cli {
   const char *schema_path;
   const char *tables;
   ex_options ex;
-  bool recreate, yes;
+  bool recreate, yes, foreground;
+  const char *pidfile, *daemon_id;
   int verbosity; /* -1 quiet, 0 normal, 1 verbose */
 } cli;
 
@@ -62,6 +68,12 @@ static void usage(FILE *out) {
         "                      depend on, once, then print a summary\n"
         "  db-sync -c FILE [--schema PATH] [--recreate [--yes]]\n"
         "                      create or upgrade the reporting schema\n"
+        "  daemon -c FILE [--pidfile PATH] [--foreground] [--id NAME]\n"
+        "                      run every job periodically until SIGTERM (SIGHUP reloads\n"
+        "                      the config); --id names it in leases and job_run\n"
+        "                      (default hostname:pid)\n"
+        "  status -c FILE      per job: last success, last failure, next due, average\n"
+        "                      duration (from the daemons' job_run history)\n"
         "  check-config -c FILE\n"
         "                      validate FILE and print the effective config\n"
         "  list-tables         list the tables, their jobs, dependencies and modes\n"
@@ -112,7 +124,7 @@ static bool parse_yyyymmdd(const char *s, char out[20]) {
 
 enum {
   OPT_TABLES = 256, OPT_FORCE, OPT_LAST_DAY, OPT_LAST_WEEK, OPT_LAST_MONTH, OPT_LAST_UPDATED,
-  OPT_DRY_RUN, OPT_SCHEMA, OPT_RECREATE, OPT_YES,
+  OPT_DRY_RUN, OPT_SCHEMA, OPT_RECREATE, OPT_YES, OPT_PIDFILE, OPT_FOREGROUND, OPT_ID,
 };
 
 static int parse_cli(int argc, char **argv, cli *c) {
@@ -132,6 +144,9 @@ static int parse_cli(int argc, char **argv, cli *c) {
       {"schema", required_argument, NULL, OPT_SCHEMA},
       {"recreate", no_argument, NULL, OPT_RECREATE},
       {"yes", no_argument, NULL, OPT_YES},
+      {"pidfile", required_argument, NULL, OPT_PIDFILE},
+      {"foreground", no_argument, NULL, OPT_FOREGROUND},
+      {"id", required_argument, NULL, OPT_ID},
       {NULL, 0, NULL, 0},
   };
   memset(c, 0, sizeof *c);
@@ -159,6 +174,9 @@ static int parse_cli(int argc, char **argv, cli *c) {
     case OPT_SCHEMA: c->schema_path = optarg; break;
     case OPT_RECREATE: c->recreate = true; break;
     case OPT_YES: c->yes = true; break;
+    case OPT_PIDFILE: c->pidfile = optarg; break;
+    case OPT_FOREGROUND: c->foreground = true; break;
+    case OPT_ID: c->daemon_id = optarg; break;
     case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
       if (optopt)
@@ -290,27 +308,19 @@ typedef struct run_threads {
   ex_run *r;
   size_t n_jobs;
   _Atomic bool done;
-  pthread_t sig, prog;
-  bool have_sig, have_prog;
+  signals sig;
+  pthread_t prog;
+  bool have_prog;
 } run_threads;
 
-static void *signal_main(void *arg) {
-  run_threads *t = arg;
-  pthread_setname_np(pthread_self(), "pollster-sig");
-  log_set_thread_name("pollster-sig");
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1);
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0 || sig == SIGUSR1)
-      return NULL;
-    log_warn("%s: canceling the run (running jobs are aborted, live tables stay intact)",
-             strsignal(sig));
-    sched_cancel(t->s);
-  }
+/* On the signal thread: SIGINT/SIGTERM cancel the run (SIGHUP is ignored). */
+static void on_signal(int sig, void *ud) {
+  run_threads *t = ud;
+  if (sig == SIGHUP)
+    return;
+  log_warn("%s: canceling the run (running jobs are aborted, live tables stay intact)",
+           strsignal(sig));
+  sched_cancel(t->s);
 }
 
 static void *progress_main(void *arg) {
@@ -387,6 +397,9 @@ static int resolve_tables(const char *list, const config *cfg, const char ***nam
     out[(*n)++] = ex_name(ex);
   }
   free(copy);
+  /* An empty list ("", ",") is a mistake, not "every table". */
+  if (!rc && *n == 0)
+    rc = usage_error("--tables: no table named in '%s' (see pollster list-tables)", list);
   if (rc) {
     free(out);
     *n = 0;
@@ -437,6 +450,7 @@ static int cmd_run(cli *c) {
   const char **names = NULL;
   size_t n_names = 0;
   sched_result *res = NULL;
+  MYSQL *run_lock = NULL; /* holds the target's staging lock for the whole run */
   run_threads th = {0};
   ps_error err;
   error_clear(&err);
@@ -454,6 +468,22 @@ static int cmd_run(cli *c) {
   if (!c->ex.dry_run) {
     pl = pools_create(cfg, &err);
     if (!pl) {
+      rc = fail(&err);
+      goto out;
+    }
+    /* One run at a time per target: the cleanup below and every job drop
+     * and rebuild the shared staging tables. */
+    const cfg_server *ts = config_server(cfg, cfg->target.server);
+    unsigned wait_s = cfg->engine.acquire_timeout_s;
+    run_lock = db_connect(ts, DB_ROLE_TARGET, &err);
+    ps_status lst = run_lock ? staging_lock(run_lock, &cfg->target, 0, &err) : err.status;
+    if (lst == PS_EBUSY) {
+      log_info("another pollster run is refreshing '%s': waiting up to %u s for it to end",
+               cfg->target.schema, wait_s);
+      error_clear(&err);
+      lst = staging_lock(run_lock, &cfg->target, wait_s, &err);
+    }
+    if (lst != PS_OK) {
       rc = fail(&err);
       goto out;
     }
@@ -500,17 +530,17 @@ static int cmd_run(cli *c) {
   th.s = s;
   th.r = r;
   th.n_jobs = n;
-  th.have_sig = pthread_create(&th.sig, NULL, signal_main, &th) == 0;
+  if (signals_start(&th.sig, on_signal, &th, &err) != PS_OK) {
+    rc = fail(&err);
+    goto out;
+  }
   if (isatty(STDERR_FILENO) && c->verbosity >= 0)
     th.have_prog = pthread_create(&th.prog, NULL, progress_main, &th) == 0;
   ps_status st = sched_run_once(s, names, n_names, res, &err);
   atomic_store(&th.done, true);
   if (th.have_prog)
     pthread_join(th.prog, NULL);
-  if (th.have_sig) {
-    pthread_kill(th.sig, SIGUSR1);
-    pthread_join(th.sig, NULL);
-  }
+  signals_stop(&th.sig);
   print_summary(r, jobs, n, res);
   rc = st == PS_OK ? 0 : EXIT_FAIL;
   for (size_t i = 0; i < n; i++)
@@ -521,21 +551,70 @@ out:
   free(res);
   ex_run_destroy(r);
   pools_destroy(pl);
+  db_close(run_lock);
   schema_free(schema);
   free(names);
   config_free(cfg);
   return rc;
 }
 
+/* ---- daemon, status --------------------------------------------------------- */
+
+static int cmd_daemon(const cli *c) {
+  config *cfg = NULL;
+  int rc = load_config(c, &cfg);
+  if (rc)
+    return rc;
+  size_t n_specs;
+  const config_job_spec *specs = ex_config_specs(&n_specs);
+  daemon_opts o = {.config_path = c->config_path,
+                   .pidfile = c->pidfile,
+                   .schema_path = c->schema_path,
+                   .id = c->daemon_id,
+                   .specs = specs,
+                   .n_specs = n_specs,
+                   .ready_fd = -1};
+  if (!c->foreground && (o.ready_fd = daemon_detach()) < 0) {
+    log_error("cannot go to the background: %s", strerror(errno));
+    config_free(cfg);
+    return EXIT_FAIL;
+  }
+  ps_error err;
+  error_clear(&err);
+  if (daemon_run(&o, cfg, &err) != PS_OK)
+    return fail(&err);
+  return 0;
+}
+
+static int cmd_status(const cli *c) {
+  config *cfg = NULL;
+  MYSQL *m = NULL;
+  ps_error err;
+  error_clear(&err);
+  int rc = load_config(c, &cfg);
+  if (rc)
+    return rc;
+  m = db_connect(config_server(cfg, cfg->target.server), DB_ROLE_TARGET, &err);
+  bool exists = false;
+  if (!m || db_table_exists(m, cfg->target.state_schema, "job_run", &exists, &err) != PS_OK) {
+    rc = fail(&err);
+    goto out;
+  }
+  if (!exists) {
+    printf("no daemon has run yet (no %s.job_run)\n", cfg->target.state_schema);
+    goto out;
+  }
+  if (history_report(m, cfg, stdout, &err) != PS_OK)
+    rc = fail(&err);
+out:
+  db_close(m);
+  config_free(cfg);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   /* Every thread inherits this mask: only pollster-sig takes signals. */
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signals_block();
   signal(SIGPIPE, SIG_IGN);
   log_set_thread_name("main");
 
@@ -558,6 +637,10 @@ int main(int argc, char **argv) {
     rc = cmd_run(&c);
   else if (strcmp(c.command, "db-sync") == 0)
     rc = cmd_db_sync(&c);
+  else if (strcmp(c.command, "daemon") == 0)
+    rc = cmd_daemon(&c);
+  else if (strcmp(c.command, "status") == 0)
+    rc = cmd_status(&c);
   else if (strcmp(c.command, "check-config") == 0)
     rc = cmd_check_config(&c);
   else if (strcmp(c.command, "list-tables") == 0)

@@ -184,7 +184,7 @@ static ps_status want_ident(parser *p, const yaml_node_t *n, const char *key, co
 
 static ps_status want_uint(parser *p, const yaml_node_t *n, const char *key, uint64_t min,
                            uint64_t max, uint64_t *out) {
-  const char *v;
+  const char *v = NULL;
   ps_status s = want_str(p, n, key, &v);
   if (s != PS_OK)
     return s;
@@ -204,7 +204,7 @@ static ps_status want_uint(parser *p, const yaml_node_t *n, const char *key, uin
 /* A duration into `unit_ms` units (1 or 1000); min/max are in those units. */
 static ps_status want_duration(parser *p, const yaml_node_t *n, const char *key,
                                uint64_t unit_ms, uint64_t min, unsigned *out) {
-  const char *v;
+  const char *v = NULL;
   ps_status s = want_str(p, n, key, &v);
   if (s != PS_OK)
     return s;
@@ -224,7 +224,7 @@ static ps_status want_duration(parser *p, const yaml_node_t *n, const char *key,
 }
 
 static ps_status want_bool(parser *p, const yaml_node_t *n, const char *key, bool *out) {
-  const char *v;
+  const char *v = NULL;
   ps_status s = want_str(p, n, key, &v);
   if (s != PS_OK)
     return s;

@@ -1,5 +1,6 @@
 #include "engine/scheduler.h"
 
+#include <errno.h>
 #include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,7 +232,7 @@ typedef struct sjob {
   sched_result r;
 } sjob;
 
-typedef enum mkind { M_DONE, M_CYCLE, M_CANCEL, M_STOP } mkind;
+typedef enum mkind { M_DONE, M_CYCLE, M_CANCEL, M_STOP, M_PERIODIC, M_DRAIN, M_WAKE } mkind;
 /* What the scheduler's inbox carries. */
 typedef struct msg {
   queue_item qi;
@@ -263,6 +264,20 @@ typedef struct cycle_req {
   sem_t done;
 } cycle_req;
 
+/* Periodic mode, per job (scheduler thread only). */
+typedef struct pjob {
+  unsigned period_ms;
+  struct timespec due;   /* next run, CLOCK_MONOTONIC */
+  unsigned long pend_seq; /* end_counter when the job last became due */
+  unsigned long end_seq;  /* end_counter value of its last end */
+} pjob;
+
+typedef struct periodic_req {
+  msg m;
+  sched_periodic *per; /* n entries; the scheduler takes ownership */
+  sched_hooks hooks;
+} periodic_req;
+
 struct sched {
   const job_desc *jobs; /* borrowed, immutable */
   size_t n;
@@ -276,13 +291,27 @@ struct sched {
   _Atomic bool cancel;
   _Atomic bool cancel_posted; /* cancel_msg pushed (an item may be queued once) */
   _Atomic bool busy;          /* a sched_run_once is in progress */
-  msg cancel_msg, stop_msg;
+  msg cancel_msg, stop_msg, drain_msg;
+  /* Per job: the cancel flag its callbacks poll (set by sched_cancel for
+   * all, by sched_cancel_job for one) and the wake-up that goes with it. */
+  _Atomic bool *job_cancel;
+  _Atomic bool *job_msg_posted;
+  msg *job_msg;
+  _Atomic bool drain_posted; /* drain_msg pushed, not yet answered */
+  sem_t drained;             /* posted when a drain is complete */
+  bool drained_init;
+  periodic_req preq;         /* the API thread fills it before the push */
   /* Scheduler thread only: */
   sjob *sj;
   work *work_mem;       /* `window` items */
   work *free_work;      /* free list */
   size_t window, inflight;
   unsigned seq;
+  bool periodic, draining;
+  sched_hooks hooks;
+  pjob *pj;
+  struct timespec next_tick;
+  unsigned long end_counter;
 };
 
 static double mono_diff(const struct timespec *a, const struct timespec *b) {
@@ -291,6 +320,20 @@ static double mono_diff(const struct timespec *a, const struct timespec *b) {
 
 static bool ts_before(const struct timespec *a, const struct timespec *b) {
   return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* The job's own flag is also set by a global cancel (sched_cancel). */
+static bool job_canceled(const sched *s, size_t j) {
+  return atomic_load(&s->cancel) || atomic_load(&s->job_cancel[j]);
+}
+
+static void ts_add_ms(struct timespec *t, unsigned long ms) {
+  t->tv_sec += (time_t)(ms / 1000);
+  t->tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (t->tv_nsec >= 1000000000L) {
+    t->tv_sec++;
+    t->tv_nsec -= 1000000000L;
+  }
 }
 
 /* ------------------------------------------------------- worker side */
@@ -371,6 +414,11 @@ static void end_job(sched *s, size_t j, ps_status st, const ps_error *e) {
   else
     log_warn("%s: %s", status_name(st), sj->r.err.msg);
   log_set_job(NULL);
+  if (s->periodic) {
+    s->pj[j].end_seq = ++s->end_counter;
+    if (s->hooks.after_run)
+      s->hooks.after_run(s->hooks.ud, j, &sj->r);
+  }
 }
 
 /* The current attempt failed: remember why (the first failure wins) and
@@ -393,7 +441,7 @@ static void fail_canceled(sjob *sj) {
 static void after_abort(sched *s, size_t j) {
   sjob *sj = &s->sj[j];
   ps_status st = sj->attempt_err.status;
-  if (!atomic_load(&s->cancel) && status_is_transient(st) && sj->r.attempts <= s->opts.retries) {
+  if (!job_canceled(s, j) && status_is_transient(st) && sj->r.attempts <= s->opts.retries) {
     unsigned ms = s->opts.backoff_ms;
     for (unsigned a = 1; a < sj->r.attempts && ms < BACKOFF_CAP_MS; a++)
       ms *= 2;
@@ -418,7 +466,7 @@ static void after_abort(sched *s, size_t j) {
 
 static void completed(sched *s, work *w) {
   sjob *sj = &s->sj[w->job];
-  bool cancel = atomic_load(&s->cancel);
+  bool cancel = job_canceled(s, w->job);
   s->inflight--;
   switch (w->kind) {
   case W_PREPARE:
@@ -454,16 +502,43 @@ static void completed(sched *s, work *w) {
 
 /* Move jobs along what needs no worker: dependencies settled, backoff over,
  * cancel.  Topological order settles a whole chain of skips in one pass. */
+static void advance_periodic_wait(sched *s, size_t j);
+
 static void advance(sched *s) {
-  bool cancel = atomic_load(&s->cancel);
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   for (size_t k = 0; k < s->n; k++) {
     size_t j = s->g.topo[k];
     sjob *sj = &s->sj[j];
+    bool cancel = job_canceled(s, j) || (s->periodic && s->draining && sj->st != J_IDLE &&
+                                         sj->st != J_DONE && !sj->r.ran);
     ps_error e;
     switch (sj->st) {
+    case J_IDLE:
+    case J_DONE:
+      if (s->periodic && !s->draining && !atomic_load(&s->cancel) &&
+          !ts_before(&now, &s->pj[j].due)) {
+        pjob *p = &s->pj[j];
+        memset(sj, 0, sizeof *sj);
+        sj->st = J_WAIT;
+        sj->r.selected = true;
+        p->pend_seq = s->end_counter;
+        atomic_store(&s->job_cancel[j], false); /* nobody polls it between runs */
+        /* Missed periods (a run longer than its period) are skipped, not
+         * caught up: the next run is one period after this one. */
+        ts_add_ms(&p->due, p->period_ms);
+        if (ts_before(&p->due, &now)) {
+          p->due = now;
+          ts_add_ms(&p->due, p->period_ms);
+        }
+        advance_periodic_wait(s, j);
+      }
+      break;
     case J_WAIT: {
+      if (s->periodic && !cancel) {
+        advance_periodic_wait(s, j);
+        break;
+      }
       if (cancel) {
         ERROR_SET(&e, PS_ECANCELED, "canceled before it started");
         end_job(s, j, PS_ECANCELED, &e);
@@ -490,7 +565,8 @@ static void advance(sched *s) {
     }
     case J_READY:
     case J_BACKOFF:
-      if (cancel) {
+      /* Draining: a job waiting out a backoff is not running; end it. */
+      if (cancel || (s->periodic && s->draining && sj->st == J_BACKOFF)) {
         if (sj->r.attempts)
           ERROR_SET(&e, PS_ECANCELED, "canceled before retrying after: %s", sj->attempt_err.msg);
         else
@@ -516,7 +592,7 @@ static bool dispatch_one(sched *s, size_t j) {
   sjob *sj = &s->sj[j];
   switch (sj->st) {
   case J_READY:
-    if (atomic_load(&s->cancel))
+    if (job_canceled(s, j))
       return false;
     if (sj->r.attempts++ == 0) {
       sj->r.ran = true;
@@ -531,7 +607,7 @@ static bool dispatch_one(sched *s, size_t j) {
     push_work(s, j, W_PREPARE, 0);
     return true;
   case J_UNITS:
-    if (sj->next_unit == sj->n_units || atomic_load(&s->cancel))
+    if (sj->next_unit == sj->n_units || job_canceled(s, j))
       return false;
     sj->units_inflight++;
     push_work(s, j, W_UNIT, sj->next_unit++);
@@ -564,14 +640,91 @@ static void dispatch(sched *s) {
   }
 }
 
+static bool settled(jstate st) { return st == J_IDLE || st == J_DONE; }
+
+/* Periodic mode, a due job: it starts once none of its dependencies is due
+ * or running here, so a dependency due at the same time runs first.  A
+ * dependency whose run ended in failure since this job became due skips
+ * this period (PS_EDEPEND); one that did not run here (or ran earlier) does
+ * not hold the job back: its live table is used as it is.  Then the
+ * before_run hook (e.g. a lease) may decline this period. */
+static void advance_periodic_wait(sched *s, size_t j) {
+  sjob *sj = &s->sj[j];
+  for (size_t d = s->g.dep_off[j]; d < s->g.dep_off[j + 1]; d++)
+    if (!settled(s->sj[s->g.dep[d]].st))
+      return;
+  for (size_t d = s->g.dep_off[j]; d < s->g.dep_off[j + 1]; d++) {
+    size_t dj = s->g.dep[d];
+    if (s->pj[dj].end_seq > s->pj[j].pend_seq && s->sj[dj].r.status != PS_OK) {
+      ps_error e;
+      const char *dn = s->jobs[dj].name;
+      ERROR_SET(&e, PS_EDEPEND, "skipped: dependency '%s' %s", dn,
+                s->sj[dj].r.status == PS_EDEPEND ? "was skipped" : status_str(s->sj[dj].r.status));
+      sj->r.failed_dep = dn;
+      end_job(s, j, PS_EDEPEND, &e);
+      return;
+    }
+  }
+  if (s->hooks.before_run && !s->hooks.before_run(s->hooks.ud, j)) {
+    memset(sj, 0, sizeof *sj); /* declined: back to idle, nothing to report */
+    return;
+  }
+  sj->st = J_READY;
+}
+
+static void earliest(struct timespec *due, bool *any, const struct timespec *t) {
+  if (!*any || ts_before(t, due)) {
+    *due = *t;
+    *any = true;
+  }
+}
+
 static bool next_due(const sched *s, struct timespec *due) {
   bool any = false;
-  for (size_t j = 0; j < s->n; j++)
-    if (s->sj[j].st == J_BACKOFF && (!any || ts_before(&s->sj[j].due, due))) {
-      *due = s->sj[j].due;
-      any = true;
-    }
+  for (size_t j = 0; j < s->n; j++) {
+    if (s->sj[j].st == J_BACKOFF)
+      earliest(due, &any, &s->sj[j].due);
+    if (s->periodic && !s->draining && settled(s->sj[j].st))
+      earliest(due, &any, &s->pj[j].due);
+  }
+  if (s->periodic && s->hooks.tick && s->hooks.tick_ms)
+    earliest(due, &any, &s->next_tick);
   return any;
+}
+
+static bool all_settled(const sched *s) {
+  for (size_t j = 0; j < s->n; j++)
+    if (!settled(s->sj[j].st))
+      return false;
+  return s->inflight == 0;
+}
+
+static void tick_if_due(sched *s) {
+  if (!s->hooks.tick || !s->hooks.tick_ms)
+    return;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (ts_before(&now, &s->next_tick))
+    return;
+  s->hooks.tick(s->hooks.ud);
+  s->next_tick = now;
+  ts_add_ms(&s->next_tick, s->hooks.tick_ms);
+}
+
+static void start_periodic(sched *s, periodic_req *req) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  s->hooks = req->hooks;
+  s->periodic = true;
+  s->draining = false;
+  for (size_t j = 0; j < s->n; j++) {
+    memset(&s->sj[j], 0, sizeof s->sj[j]);
+    s->pj[j] = (pjob){.period_ms = req->per[j].period_ms ? req->per[j].period_ms : 1, .due = now};
+    ts_add_ms(&s->pj[j].due, req->per[j].first_due_ms);
+  }
+  free(req->per);
+  req->per = NULL;
+  s->next_tick = now;
 }
 
 static bool cycle_over(const sched *s) {
@@ -628,9 +781,17 @@ static void *sched_main(void *arg) {
         end_cycle(s, cur);
         cur = NULL;
       }
+    } else if (s->periodic) {
+      tick_if_due(s);
+      advance(s);
+      dispatch(s);
+      if (s->draining && all_settled(s)) {
+        s->periodic = s->draining = false;
+        sem_post(&s->drained);
+      }
     }
     struct timespec due;
-    bool timed = cur && next_due(s, &due);
+    bool timed = (cur || s->periodic) && next_due(s, &due);
     queue_item *qi = queue_pop_until(&s->inbox, timed ? &due : NULL);
     if (!qi)
       continue; /* a backoff ended */
@@ -645,6 +806,17 @@ static void *sched_main(void *arg) {
       break;
     case M_CANCEL:
       break; /* advance() and dispatch() read the flag */
+    case M_PERIODIC:
+      start_periodic(s, caa_container_of(m, periodic_req, m));
+      break;
+    case M_DRAIN:
+      s->draining = true;
+      if (!s->periodic) /* nothing was running */
+        sem_post(&s->drained);
+      break;
+    case M_WAKE:
+      atomic_store(&s->job_msg_posted[m - s->job_msg], false);
+      break;
     case M_STOP:
       return NULL;
     }
@@ -652,6 +824,20 @@ static void *sched_main(void *arg) {
 }
 
 /* ------------------------------------------------------------------ API */
+
+static void sched_free_mem(sched *s) {
+  dag_free(&s->g);
+  if (s->drained_init)
+    sem_destroy(&s->drained);
+  free(s->preq.per);
+  free(s->sj);
+  free(s->work_mem);
+  free(s->pj);
+  free(s->job_cancel);
+  free(s->job_msg_posted);
+  free(s->job_msg);
+  free(s);
+}
 
 sched *sched_create(const job_desc *jobs, size_t n, const sched_opts *o, ps_error *err) {
   sched *s = calloc(1, sizeof *s);
@@ -669,15 +855,28 @@ sched *sched_create(const job_desc *jobs, size_t n, const sched_opts *o, ps_erro
   s->opts = *o;
   s->cancel_msg.kind = M_CANCEL;
   s->stop_msg.kind = M_STOP;
+  s->drain_msg.kind = M_DRAIN;
+  s->preq.m.kind = M_PERIODIC;
   if (dag_build(jobs, n, &s->g, err) != PS_OK)
     goto fail;
   s->window = 2 * (size_t)o->workers;
   s->sj = calloc(n ? n : 1, sizeof *s->sj);
   s->work_mem = calloc(s->window, sizeof *s->work_mem);
-  if (!s->sj || !s->work_mem) {
+  s->pj = calloc(n ? n : 1, sizeof *s->pj);
+  s->job_cancel = calloc(n ? n : 1, sizeof *s->job_cancel);
+  s->job_msg_posted = calloc(n ? n : 1, sizeof *s->job_msg_posted);
+  s->job_msg = calloc(n ? n : 1, sizeof *s->job_msg);
+  if (!s->sj || !s->work_mem || !s->pj || !s->job_cancel || !s->job_msg_posted || !s->job_msg) {
     ERROR_SET(err, PS_ENOMEM, "scheduler: out of memory for %zu jobs", n);
     goto fail;
   }
+  for (size_t j = 0; j < n; j++)
+    s->job_msg[j].kind = M_WAKE;
+  if (sem_init(&s->drained, 0, 0) != 0) {
+    ERROR_SET(err, PS_EINTERNAL, "scheduler: sem_init failed");
+    goto fail;
+  }
+  s->drained_init = true;
   for (size_t i = 0; i < s->window; i++) {
     s->work_mem[i].next_free = s->free_work;
     s->free_work = &s->work_mem[i];
@@ -700,10 +899,7 @@ fail:
     queue_destroy(&s->inbox);
   if (work_q)
     queue_destroy(&s->work_q);
-  dag_free(&s->g);
-  free(s->sj);
-  free(s->work_mem);
-  free(s);
+  sched_free_mem(s);
   return NULL;
 }
 
@@ -717,10 +913,7 @@ void sched_destroy(sched *s) {
   worker_pool_stop(s->pool);
   queue_destroy(&s->inbox);
   queue_destroy(&s->work_q);
-  dag_free(&s->g);
-  free(s->sj);
-  free(s->work_mem);
-  free(s);
+  sched_free_mem(s);
 }
 
 ps_status sched_run_once(sched *s, const char *const *names, size_t n_names,
@@ -755,7 +948,54 @@ out:
   return rc;
 }
 
+ps_status sched_start_periodic(sched *s, const sched_periodic *per, const sched_hooks *hooks,
+                               ps_error *err) {
+  if (atomic_exchange(&s->busy, true))
+    return ERROR_SET(err, PS_EBUSY, "scheduler: a cycle or periodic run is already going on");
+  sched_periodic *copy = calloc(s->n ? s->n : 1, sizeof *copy);
+  if (!copy) {
+    atomic_store(&s->busy, false);
+    return ERROR_SET(err, PS_ENOMEM, "scheduler: out of memory");
+  }
+  if (s->n)
+    memcpy(copy, per, s->n * sizeof *copy);
+  /* preq is not in the inbox: busy was false, so no periodic run is on. */
+  free(s->preq.per);
+  s->preq.per = copy;
+  s->preq.hooks = hooks ? *hooks : (sched_hooks){0};
+  queue_push(&s->inbox, &s->preq.m.qi);
+  return PS_OK;
+}
+
+bool sched_drain(sched *s, const struct timespec *deadline) {
+  if (!atomic_exchange(&s->drain_posted, true))
+    queue_push(&s->inbox, &s->drain_msg.qi);
+  int rc;
+  do
+    rc = deadline ? sem_timedwait(&s->drained, deadline) : sem_wait(&s->drained);
+  while (rc != 0 && errno == EINTR);
+  if (rc != 0)
+    return false;
+  atomic_store(&s->drain_posted, false);
+  atomic_store(&s->busy, false);
+  return true;
+}
+
+void sched_cancel_job(sched *s, size_t j) {
+  if (j >= s->n)
+    return;
+  atomic_store(&s->job_cancel[j], true);
+  if (!atomic_exchange(&s->job_msg_posted[j], true))
+    queue_push(&s->inbox, &s->job_msg[j].qi);
+}
+
+const _Atomic bool *sched_job_cancel_flag(const sched *s, size_t j) {
+  return j < s->n ? &s->job_cancel[j] : &s->cancel;
+}
+
 void sched_cancel(sched *s) {
+  for (size_t j = 0; j < s->n; j++)
+    atomic_store(&s->job_cancel[j], true);
   atomic_store(&s->cancel, true);
   if (!atomic_exchange(&s->cancel_posted, true))
     queue_push(&s->inbox, &s->cancel_msg.qi);

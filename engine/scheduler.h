@@ -12,8 +12,9 @@
  *   request (sched_run_once, which then sleeps on a semaphore until the
  *   cycle is over), the cancel wake-up and the stop message.
  *   The scheduler loop sleeps on the inbox with a deadline = the earliest
- *   time something becomes due (today: the end of a retry backoff; later:
- *   a periodic job's next run), so retries never block other jobs.
+ *   time something becomes due (the end of a retry backoff, a periodic
+ *   job's next run, the next hook tick), so retries never block other jobs
+ *   and an idle periodic scheduler sleeps (no polling).
  *   Dispatch: at most 2 x workers items are queued or running at a time,
  *   handed out round-robin over the runnable jobs in topological order; so
  *   a failure or a cancel stops a job's remaining units at once (they were
@@ -30,6 +31,19 @@
  *   stops dispatching, lets running callbacks return, aborts the started
  *   jobs and ends the unstarted ones PS_ECANCELED.  Cancel is final: later
  *   cycles end PS_ECANCELED at once.
+ *   Periodic mode (the daemon; sched_start_periodic): instead of cycles,
+ *   each job has its own next-due time and is dispatched on its own when
+ *   due; a job never overlaps itself (it is due again only once its run
+ *   ended; runs missed meanwhile are skipped, not caught up).  Dependencies:
+ *   a due job waits while any of its dependencies is due or running here,
+ *   so dependencies due at the same time run first; a dependency that
+ *   failed meanwhile skips the dependent for this period (PS_EDEPEND).
+ *   Hooks run on the scheduler thread: before_run may decline a period
+ *   (another daemon holds the lease), after_run sees every end, tick runs
+ *   every tick_ms (lease renewal, watchdog).  They must be short: the
+ *   scheduler dispatches nothing while a hook runs.  sched_drain() stops
+ *   new runs and waits for the running ones (graceful shutdown, reload);
+ *   sched_cancel_job() cancels one job's run (its lease was lost).
  *   Shutdown: sched_destroy() stops the scheduler thread (stop message),
  *   then the pool (one poison item per worker), then frees. */
 #ifndef POLLSTER_SCHEDULER_H
@@ -83,6 +97,47 @@ typedef struct sched_result {
  * scheduler's own. */
 ps_status sched_run_once(sched *s, const char *const *names, size_t n_names,
                          sched_result *results, ps_error *err);
+
+/* ---- periodic mode (see DESIGN) ---- */
+
+typedef struct sched_periodic {
+  unsigned period_ms;    /* between two due times (a run may start later than due,
+                          * when it waits for its dependencies) */
+  unsigned first_due_ms; /* first run this long after the start */
+} sched_periodic;
+
+typedef struct sched_hooks {
+  void *ud; /* passed to every hook; borrowed */
+  /* Job j is due and its dependencies settled: true to run it now, false
+   * to skip this period (no after_run then).  Optional. */
+  bool (*before_run)(void *ud, size_t j);
+  /* Job j ended (r->ran false: canceled or skipped before it started).
+   * r is valid during the call only.  Optional. */
+  void (*after_run)(void *ud, size_t j, const sched_result *r);
+  /* Called every tick_ms while in periodic mode (first right at the start).
+   * Optional. */
+  void (*tick)(void *ud);
+  unsigned tick_ms;
+} sched_hooks;
+
+/* Enter periodic mode: per[j] for jobs[j] (copied), hooks copied.  Returns
+ * at once; PS_EBUSY when a cycle or periodic run is going on.  Any thread
+ * but the scheduler's. */
+ps_status sched_start_periodic(sched *s, const sched_periodic *per, const sched_hooks *hooks,
+                               ps_error *err);
+/* Stop starting runs and wait until no job is running (pending ones end
+ * PS_ECANCELED without having run); then periodic mode is over.  deadline:
+ * CLOCK_REALTIME, absolute, NULL = no limit.  false when it passed first:
+ * call sched_cancel() and sched_drain() again to wait for the aborts.
+ * Any thread but the scheduler's (one caller at a time). */
+bool sched_drain(sched *s, const struct timespec *deadline);
+/* Cancel job j's current run only (as sched_cancel does for all): it is
+ * aborted, and its next period runs normally.  Any thread, hooks included. */
+void sched_cancel_job(sched *s, size_t j);
+/* The flag job j's callbacks poll: set by sched_cancel and
+ * sched_cancel_job(j), cleared when the job's next periodic run is due.
+ * Valid while s lives. */
+const _Atomic bool *sched_job_cancel_flag(const sched *s, size_t j);
 
 /* Cancel: see DESIGN.  Any thread; async-signal-safe in practice. */
 void sched_cancel(sched *s);

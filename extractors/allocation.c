@@ -51,15 +51,23 @@ typedef struct group {
   size_t n, rows_cap;
 } group;
 
+typedef struct alloc_state {
+  strmap *keystone;  /* project id -> keystone_alloc */
+  /* Incremental: ids of the requests changed since `since`, any status. */
+  int64_t *touched;
+  size_t n_touched, cap_touched;
+} alloc_state;
+
 typedef struct alloc_unit {
   ex_job *j;
   ex_out *out;
-  const strmap *keystone; /* project id -> keystone_alloc */
+  const strmap *keystone;
   group g;
 } alloc_unit;
 
 static ps_status extra_row(void *ud, MYSQL_ROW row, const unsigned long *len, ps_error *err) {
   ex_job *j = ud;
+  alloc_state *st = j->state;
   if (!row[0] || !row[1])
     return PS_OK;
   int64_t id = 0;
@@ -70,23 +78,79 @@ static ps_status extra_row(void *ud, MYSQL_ROW row, const unsigned long *len, ps
   }
   if (!found)
     return PS_OK;
-  keystone_alloc *k = strmap_put(j->state, row[0], len[0], NULL);
+  keystone_alloc *k = strmap_put(st->keystone, row[0], len[0], NULL);
   if (!k)
     return ERROR_SET(err, PS_ENOMEM, "allocation lookups");
   k->allocation_id = id;
   return PS_OK;
 }
 
+static ps_status touched_row(void *ud, MYSQL_ROW row, const unsigned long *len,
+                             ps_error *err) {
+  alloc_state *st = ud;
+  if (st->n_touched == st->cap_touched) {
+    size_t cap = st->cap_touched ? st->cap_touched * 2 : 256;
+    int64_t *t = realloc(st->touched, cap * sizeof *t);
+    if (!t)
+      return ERROR_SET(err, PS_ENOMEM, "allocation lookups");
+    st->touched = t;
+    st->cap_touched = cap;
+  }
+  (void)len;
+  st->touched[st->n_touched++] = strtoll(row[0], NULL, 10);
+  return PS_OK;
+}
+
 static ps_status allocation_prepare(ex_job *j, size_t *n_units, ps_error *err) {
-  j->state = strmap_create(sizeof(keystone_alloc));
-  if (!j->state)
+  alloc_state *st = calloc(1, sizeof *st);
+  if (!st)
+    return ERROR_SET(err, PS_ENOMEM, "allocation lookups");
+  j->state = st;
+  st->keystone = strmap_create(sizeof(keystone_alloc));
+  if (!st->keystone)
     return ERROR_SET(err, PS_ENOMEM, "allocation lookups");
   *n_units = 1;
-  char sql[256];
+  char sql[512];
   snprintf(sql, sizeof sql,
            "SELECT id, extra FROM `%s`.project WHERE extra LIKE '%%allocation_id%%'",
            ex__schema(j, SRC_KEYSTONE, 0));
-  return ex__query(j, SRC_KEYSTONE, 0, "keystone allocation ids", sql, extra_row, j, err);
+  ps_status s = ex__query(j, SRC_KEYSTONE, 0, "keystone allocation ids", sql, extra_row, j, err);
+  if (s != PS_OK || !j->incremental)
+    return s;
+  snprintf(sql, sizeof sql,
+           "SELECT id FROM `%s`.rcallocation_allocationrequest "
+           "WHERE modified_time >= '%s'",
+           ex__schema(j, SRC_DASHBOARD, 0), j->since);
+  return ex__query(j, SRC_DASHBOARD, 0, "allocation requests changed since", sql, touched_row,
+                   st, err);
+}
+
+/* Incremental: the changed requests' rows, and the rows of every project the
+ * delta holds, leave the live table; the delta (which re-read all requests of
+ * the projects changed requests name) puts back what a full refresh would
+ * hold.  A request moved to another project leaves its old project without a
+ * row until the next full refresh. */
+static ps_status allocation_before_upsert(ex_job *j, MYSQL *m, ps_error *err) {
+  alloc_state *st = j->state;
+  const char *rep = ex__target_schema(j);
+  char *sql = malloc(65536 + 2 * 256 + 16);
+  if (!sql)
+    return ERROR_SET(err, PS_ENOMEM, "allocation delta");
+  ps_status s = PS_OK;
+  for (size_t i = 0; s == PS_OK && i < st->n_touched; i += 1000) {
+    size_t pos = (size_t)snprintf(sql, 256, "DELETE FROM `%s`.allocation WHERE id IN (", rep);
+    for (size_t k = i; k < st->n_touched && k < i + 1000; k++)
+      pos += (size_t)snprintf(sql + pos, 32, "%s%lld", k > i ? "," : "", (long long)st->touched[k]);
+    snprintf(sql + pos, 8, ")");
+    s = db_exec(m, sql, err);
+  }
+  free(sql);
+  if (s == PS_OK)
+    s = db_execf(m, err,
+                 "DELETE FROM `%s`.allocation WHERE project_id IN (SELECT project_id FROM "
+                 "`%s`.allocation__staging WHERE project_id IS NOT NULL)",
+                 rep, j->cfg->target.state_schema);
+  return s;
 }
 
 static bool group_add(group *g, MYSQL_ROW row, const unsigned long *len) {
@@ -217,7 +281,7 @@ static ps_status allocation_unit(ex_job *j, size_t unit, ps_error *err) {
            "WHERE ra.parent_request_id IS NULL AND ra.status IN ('A', 'X', 'J')%s "
            "ORDER BY BINARY ra.project_id, ra.modified_time, ra.id",
            db, db, where);
-  alloc_unit u = {.j = j, .keystone = j->state};
+  alloc_unit u = {.j = j, .keystone = ((alloc_state *)j->state)->keystone};
   ps_status s = ex__copy(j, SRC_DASHBOARD, 0, 0, "allocation requests", sql, allocation_row,
                          &u, err);
   free(u.g.buf);
@@ -227,7 +291,12 @@ static ps_status allocation_unit(ex_job *j, size_t unit, ps_error *err) {
 }
 
 static void allocation_cleanup(ex_job *j) {
-  strmap_free(j->state);
+  alloc_state *st = j->state;
+  if (st) {
+    strmap_free(st->keystone);
+    free(st->touched);
+  }
+  free(st);
   j->state = NULL;
 }
 
@@ -239,6 +308,7 @@ static const extractor allocation = {
     .flags = EX_INCREMENTAL,
     .prepare = allocation_prepare,
     .unit = allocation_unit,
+    .before_upsert = allocation_before_upsert,
     .cleanup = allocation_cleanup,
 };
 

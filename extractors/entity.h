@@ -53,6 +53,9 @@ struct extractor {
   ps_status (*prepare)(ex_job *j, size_t *n_units, ps_error *err);
   /* Stream unit `unit` into the staging table(s). */
   ps_status (*unit)(ex_job *j, size_t unit, ps_error *err);
+  /* Incremental only: called inside the publishing transaction, before the
+   * delta is upserted (e.g. to remove rows the delta supersedes).  Optional. */
+  ps_status (*before_upsert)(ex_job *j, MYSQL *target, ps_error *err);
   /* Free j->state.  Optional; called after finish or abort. */
   void (*cleanup)(ex_job *j);
 };

@@ -76,6 +76,14 @@ void ex_run_destroy(ex_run *r); /* accepts NULL */
 const job_desc *ex_run_jobs(ex_run *r, size_t *n);
 /* Where callbacks look for cancellation (the scheduler's flag; borrowed). */
 void ex_run_set_cancel(ex_run *r, const _Atomic bool *cancel);
+/* Job i's own cancel flag (the daemon: sched_job_cancel_flag, so one job can
+ * be canceled alone); NULL goes back to the run's flag.  Call while job i
+ * is not running. */
+void ex_run_set_job_cancel(ex_run *r, size_t i, const _Atomic bool *cancel);
+/* The daemon's full_every: job i's next runs are full refreshes even in
+ * incremental mode (until set back to false).  Call while job i is not
+ * running (e.g. from the scheduler's before_run hook). */
+void ex_run_set_force_full(ex_run *r, size_t i, bool full);
 
 typedef struct ex_table_stats {
   const char *table;

@@ -79,29 +79,6 @@ static bool hex4(jp *j, unsigned *out) {
   return true;
 }
 
-static size_t utf8_put(unsigned cp, unsigned char *o) {
-  if (cp < 0x80) {
-    o[0] = (unsigned char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    o[0] = (unsigned char)(0xC0 | cp >> 6);
-    o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    o[0] = (unsigned char)(0xE0 | cp >> 12);
-    o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-    o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  o[0] = (unsigned char)(0xF0 | cp >> 18);
-  o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-  o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-  o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* A string starting at the opening quote at j->i. */
 static ps_status jstring(jp *j, jsink *s) {
   j->i++;
@@ -137,7 +114,7 @@ static ps_status jstring(jp *j, jsink *s) {
             return jfail(j, "lone high surrogate");
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
-        sink_put(s, out, utf8_put(cp, out));
+        sink_put(s, out, text_utf8_put(cp, (char *)out));
         continue;
       }
       default:

@@ -144,30 +144,6 @@ static ps_status reserve(rd *r, size_t n) {
   return PS_OK;
 }
 
-static size_t put_utf8(char *o, uint32_t cp) {
-  unsigned char *u = (unsigned char *)o;
-  if (cp < 0x80) {
-    u[0] = (unsigned char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    u[0] = (unsigned char)(0xC0 | cp >> 6);
-    u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    u[0] = (unsigned char)(0xE0 | cp >> 12);
-    u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-    u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  u[0] = (unsigned char)(0xF0 | cp >> 18);
-  u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-  u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-  u[3] = (unsigned char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 /* The decoded string of m bytes at arena[alen] is complete: push it (or an
  * opaque value if it holds a NUL, which a C string cannot carry). */
 static ps_status finish_str(rd *r, size_t m) {
@@ -236,8 +212,8 @@ static int hexval(unsigned char c) {
 /* STRING: repr() of a byte string, undone the way Python 2's
  * str.decode('string-escape') does. */
 static ps_status op_string(rd *r) {
-  const unsigned char *s;
-  size_t n;
+  const unsigned char *s = NULL;
+  size_t n = 0;
   ps_status st = line(r, &s, &n);
   if (st != PS_OK)
     return st;
@@ -294,8 +270,8 @@ static ps_status op_string(rd *r) {
 /* UNICODE: raw-unicode-escape.  Non-escape bytes are Latin-1 code points;
  * \u and \U escape only after an odd run of backslashes. */
 static ps_status op_unicode(rd *r) {
-  const unsigned char *s;
-  size_t n;
+  const unsigned char *s = NULL;
+  size_t n = 0;
   ps_status st = line(r, &s, &n);
   if (st != PS_OK)
     return st;
@@ -349,7 +325,7 @@ static ps_status op_unicode(rd *r) {
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
       return bad(r, "lone surrogate in UNICODE");
     }
-    m += put_utf8(o + m, cp);
+    m += text_utf8_put(cp, o + m);
   }
   if (high)
     return bad(r, "lone surrogate in UNICODE");
@@ -380,8 +356,8 @@ static ps_status memo_get(rd *r, uint64_t id) {
 
 /* Decimal id of PUT/GET. */
 static ps_status line_id(rd *r, uint64_t *id) {
-  const unsigned char *s;
-  size_t n;
+  const unsigned char *s = NULL;
+  size_t n = 0;
   ps_status st = line(r, &s, &n);
   if (st != PS_OK)
     return st;
@@ -527,9 +503,9 @@ ps_status pickle_read_dict(const unsigned char *buf, size_t len, pickle_dict **o
   if (!buf && len)
     return bad(&r, "no input");
   for (;;) {
-    pval v, k;
-    size_t m, n;
-    const unsigned char *s;
+    pval v = {0}, k = {0};
+    size_t m = 0, n = 0;
+    const unsigned char *s = NULL;
     uint64_t id;
     r.op_at = r.i;
     if (r.i >= r.len) {

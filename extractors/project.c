@@ -249,9 +249,11 @@ static ps_status project_row(void *ud, MYSQL_ROW row, const unsigned long *len,
     const owner_info *o = strmap_get(st->owners, p->owner, strlen(p->owner));
     if (o && o->org)
       v[2] = ex__lit(o->org);
-    else if (o && o->unreadable)
+    else if (o && o->unreadable) {
+      atomic_fetch_add(&c->j->rows_fixed, 1);
       ex__warn_row(c->j, "owner's shibboleth attributes unreadable, organisation NULL",
                    row[0] ? row[0] : "NULL");
+    }
   }
   v[3] = ex__val(row[2], len[2]);
   v[4] = ex__val(row[3], len[3]);

@@ -14,7 +14,7 @@
 
 /* Row-level problems are logged one by one up to this many per job attempt
  * (at WARN), the rest at DEBUG; all are counted. */
-#define EX_LOG_ROWS 50
+#define EX_LOG_ROWS 10
 
 typedef struct ex_jobrun {
   ex_job pub; /* first: entity code sees only this */
@@ -23,6 +23,7 @@ typedef struct ex_jobrun {
   staging_table st[EX_MAX_TABLES];
   size_t n_tables;
   _Atomic int mode; /* ex_mode of the last attempt */
+  _Atomic bool force_full; /* the daemon's full_every: this run is full */
 } ex_jobrun;
 
 enum ex_mode { MODE_NOT_RUN, MODE_FULL, MODE_INCREMENTAL, MODE_HISTORY };
@@ -82,9 +83,9 @@ static bool is_broken(ps_status s) {
 void ex__warn_row(ex_job *j, const char *what, const char *key) {
   atomic_fetch_add(&j->warnings, 1);
   if (atomic_fetch_add(&j->logged, 1) < EX_LOG_ROWS)
-    log_warn("%s: %s (row %s)", j->ex->name, what, key);
+    log_warn("%s (row %s)", what, key);
   else
-    log_debug("%s: %s (row %s)", j->ex->name, what, key);
+    log_debug("%s (row %s)", what, key);
 }
 
 /* ---- source reads --------------------------------------------------------- */
@@ -104,7 +105,7 @@ ps_status ex__stream(ex_job *j, MYSQL *m, const char *label, const char *sql, ex
   MYSQL_ROW row;
   uint64_t n = 0;
   while ((row = mysql_fetch_row(res)) != NULL) {
-    if ((++n & 4095) == 0 && atomic_load(j->cancel)) {
+    if ((++n & 255) == 0 && atomic_load(j->cancel)) {
       s = ERROR_SET(err, PS_ECANCELED, "%s: canceled", j->ex->name);
       break;
     }
@@ -115,13 +116,13 @@ ps_status ex__stream(ex_job *j, MYSQL *m, const char *label, const char *sql, ex
   atomic_fetch_add(&j->rows_read, n);
   if (s == PS_OK && mysql_errno(m))
     s = ERROR_MYSQL(err, m, "%s: %s: streaming rows", j->ex->name, label);
-  /* On an early stop the rest of an unbuffered result would be read by
-   * mysql_free_result; callers mark the connection broken instead, so the
-   * pool closes it (cheaper than draining a million rows). */
-  if (s == PS_OK)
-    mysql_free_result(res);
-  else
-    mysql_free_result(res); /* the handle is closed by the pool right after */
+  /* On an early stop mysql_free_result would read the rest of the
+   * unbuffered result, i.e. wait for the server to finish the query (a
+   * cancel would then wait for it too): shut the socket first (callers mark
+   * the connection broken, so the pool closes it). */
+  if (s != PS_OK)
+    mariadb_cancel(m);
+  mysql_free_result(res);
   return s;
 }
 
@@ -227,7 +228,7 @@ ex_out *ex__out_open(ex_job *j, size_t t, MYSQL *target, ps_error *err) {
       /* A staging table may meet a duplicate key when the sources disagree
        * (an instance listed by two cells): the later row wins instead of the
        * job failing. */
-      .upsert = true,
+      .last_wins = true,
       .cancel = j->cancel,
   };
   char staging[80];
@@ -391,7 +392,8 @@ static ps_status choose_mode(ex_jobrun *jr, MYSQL *m, ps_error *err) {
   const ex_options *o = &j->run->opts;
   j->incremental = false;
   j->since[0] = '\0';
-  if (!(j->ex->flags & EX_INCREMENTAL) || o->since == EX_SINCE_FORCE_FULL)
+  if (!(j->ex->flags & EX_INCREMENTAL) || o->since == EX_SINCE_FORCE_FULL ||
+      atomic_load(&jr->force_full))
     return PS_OK;
   int64_t since = 0;
   switch (o->since) {
@@ -414,6 +416,10 @@ static ps_status choose_mode(ex_jobrun *jr, MYSQL *m, ps_error *err) {
     if (j->dry_run) {
       j->incremental = true;
       snprintf(j->since, sizeof j->since, "@since");
+      fprintf(o->plan_out,
+              "-- %s: incremental; @since = metadata.last_update - %u s (a full refresh when "
+              "the table has no metadata row yet)\n",
+              j->ex->name, j->job_cfg->window_s);
       return PS_OK;
     }
     char sql[512];
@@ -469,7 +475,7 @@ static ps_status ex_prepare(void *arg, size_t *n_units, ps_error *err) {
     if (s != PS_OK)
       goto out;
   }
-  if (j->incremental)
+  if (j->incremental && !j->dry_run)
     log_info("incremental refresh since %s", j->since);
   if (j->ex->prepare)
     s = j->ex->prepare(j, n_units, err);
@@ -537,6 +543,8 @@ static ps_status publish_delta(ex_jobrun *jr, MYSQL *m, ps_error *err) {
   ex_job *j = &jr->pub;
   const cfg_target *tg = &j->cfg->target;
   ps_status s = db_exec(m, "START TRANSACTION", err);
+  if (s == PS_OK && j->ex->before_upsert)
+    s = j->ex->before_upsert(j, m, err);
   for (size_t t = 0; s == PS_OK && t < jr->n_tables; t++) {
     const ex_table *tab = j->ex->tables[t];
     char cols[1024], upd[4096];
@@ -611,6 +619,12 @@ out:
     error_prefix(err, "%s: publish", j->ex->name);
   else if (j->ex->cleanup)
     j->ex->cleanup(j);
+  uint64_t warned = atomic_load(&j->warnings);
+  if (s == PS_OK && warned > EX_LOG_ROWS)
+    log_warn("%llu row problems in all (%llu rows skipped, %llu fixed up); the first %d are "
+             "logged above, every one at --verbose",
+             (unsigned long long)warned, (unsigned long long)atomic_load(&j->rows_skipped),
+             (unsigned long long)atomic_load(&j->rows_fixed), EX_LOG_ROWS);
   log_set_job(NULL);
   return s;
 }
@@ -719,6 +733,16 @@ void ex_run_set_cancel(ex_run *r, const _Atomic bool *cancel) {
   r->cancel = cancel ? cancel : &ex_never_cancel;
   for (size_t i = 0; i < r->n; i++)
     r->jobs[i].pub.cancel = r->cancel;
+}
+
+void ex_run_set_job_cancel(ex_run *r, size_t i, const _Atomic bool *cancel) {
+  if (i < r->n)
+    r->jobs[i].pub.cancel = cancel ? cancel : r->cancel;
+}
+
+void ex_run_set_force_full(ex_run *r, size_t i, bool full) {
+  if (i < r->n)
+    atomic_store(&r->jobs[i].force_full, full);
 }
 
 void ex_run_stats(ex_run *r, size_t i, ex_job_stats *out) {

@@ -77,3 +77,27 @@ size_t text_utf8_truncate(const char *s, size_t len, size_t max_chars) {
   }
   return len;
 }
+
+size_t text_utf8_put(uint32_t cp, char *out) {
+  unsigned char *u = (unsigned char *)out;
+  if (cp < 0x80) {
+    u[0] = (unsigned char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    u[0] = (unsigned char)(0xC0 | cp >> 6);
+    u[1] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    u[0] = (unsigned char)(0xE0 | cp >> 12);
+    u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+    u[2] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  u[0] = (unsigned char)(0xF0 | cp >> 18);
+  u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+  u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+  u[3] = (unsigned char)(0x80 | (cp & 0x3F));
+  return 4;
+}

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Whether s[0..len) (borrowed; may hold NUL bytes, which are valid UTF-8) is
  * strict UTF-8 (RFC 3629): shortest form only, no surrogates (U+D800..DFFF),
@@ -21,5 +22,9 @@ bool text_utf8_valid(const char *s, size_t len);
  * inside a sequence; on invalid input stray continuation bytes stay with the
  * character before them (validate first if that matters).  Returns len when the whole string fits. */
 size_t text_utf8_truncate(const char *s, size_t len, size_t max_chars);
+
+/* Write code point cp (<= 0x10FFFF, the caller checked) as UTF-8 at out
+ * (room for 4 bytes); returns the bytes written. */
+size_t text_utf8_put(uint32_t cp, char *out);
 
 #endif

@@ -29,6 +29,7 @@
 
 #include "engine/db.h"
 #include "engine/log.h"
+#include "loaders/encode.h"
 
 /* Bytes kept free in a packet beyond the statement's head and tail: the
  * command byte and some slack for the server's own accounting. */
@@ -92,82 +93,22 @@ static bool reserve(batch *b, size_t more) {
   return true;
 }
 
-static bool valid_int(const char *s, size_t len) {
-  size_t i = (len > 0 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-  if (i == len)
-    return false;
-  for (; i < len; i++)
-    if (s[i] < '0' || s[i] > '9')
-      return false;
-  return true;
-}
-
-/* Upper bound of one encoded row, for reserve(). */
-static size_t row_bound(const loader *l, const loader_value *vals) {
-  size_t n = 4;
-  for (size_t i = 0; i < l->n_cols; i++)
-    n += (vals[i].str ? 2 * vals[i].len + 3 : 4) + 1;
-  return n;
-}
-
 static ps_status bad_int(loader *l, size_t col, ps_error *err) {
   return ERROR_SET(err, PS_EDATA, "%s: column %s: not an integer", l->where, l->cols[col].name);
 }
 
-/* "(v, v, ...)" for INSERT.  Capacity reserved by the caller. */
-static ps_status encode_sql(loader *l, batch *b, const loader_value *vals, ps_error *err) {
-  char *o = b->buf;
-  o[b->len++] = '(';
-  for (size_t i = 0; i < l->n_cols; i++) {
-    if (i)
-      o[b->len++] = ',';
-    const loader_value *v = &vals[i];
-    if (!v->str) {
-      memcpy(o + b->len, "NULL", 4);
-      b->len += 4;
-    } else if (l->cols[i].kind == LOADER_INT) {
-      if (!valid_int(v->str, v->len))
-        return bad_int(l, i, err);
-      memcpy(o + b->len, v->str, v->len);
-      b->len += v->len;
-    } else {
-      o[b->len++] = '\'';
-      b->len += mysql_real_escape_string(l->conn, o + b->len, v->str, (unsigned long)v->len);
-      o[b->len++] = '\'';
-    }
-  }
-  o[b->len++] = ')';
-  return PS_OK;
+static unsigned long escape_conn(void *ctx, char *to, const char *from, unsigned long len) {
+  return mysql_real_escape_string(ctx, to, from, len);
 }
 
-/* One line of the LOAD DATA format: \N for NULL, tab between fields, the
- * four bytes the parser would misread escaped with a backslash. */
-static ps_status encode_tsv(loader *l, batch *b, const loader_value *vals, ps_error *err) {
-  char *o = b->buf;
-  for (size_t i = 0; i < l->n_cols; i++) {
-    if (i)
-      o[b->len++] = '\t';
-    const loader_value *v = &vals[i];
-    if (!v->str) {
-      o[b->len++] = '\\';
-      o[b->len++] = 'N';
-      continue;
-    }
-    if (l->cols[i].kind == LOADER_INT && !valid_int(v->str, v->len))
-      return bad_int(l, i, err);
-    for (size_t k = 0; k < v->len; k++) {
-      char c = v->str[k];
-      switch (c) {
-      case '\t': o[b->len++] = '\\'; o[b->len++] = 't'; break;
-      case '\n': o[b->len++] = '\\'; o[b->len++] = 'n'; break;
-      case '\\': o[b->len++] = '\\'; o[b->len++] = '\\'; break;
-      case '\0': o[b->len++] = '\\'; o[b->len++] = '0'; break;
-      default: o[b->len++] = c;
-      }
-    }
-  }
-  o[b->len++] = '\n';
-  return PS_OK;
+/* One row into the batch (capacity reserved by the caller). */
+static ps_status encode_row(loader *l, batch *b, const loader_value *vals, ps_error *err) {
+  size_t bad = 0;
+  bool ok = l->load_data
+                ? encode_tsv_row(b->buf, &b->len, l->cols, l->n_cols, vals, &bad)
+                : encode_sql_row(b->buf, &b->len, l->cols, l->n_cols, vals, escape_conn,
+                                 l->conn, &bad);
+  return ok ? PS_OK : bad_int(l, bad, err);
 }
 
 /* ---- sending (sender thread) ------------------------------------------ */
@@ -364,12 +305,12 @@ ps_status loader_add_row(loader *l, const loader_value *vals, ps_error *err) {
   batch *b = l->fill;
   size_t start = b->len;
   bool sep = !l->load_data && b->rows > 0;
-  if (!reserve(b, row_bound(l, vals) + l->tail_len + 1))
+  if (!reserve(b, encode_row_bound(vals, l->n_cols) + l->tail_len + 1))
     return ERROR_SET(err, PS_ENOMEM, "%s: batch buffer", l->where);
   if (sep)
     b->buf[b->len++] = ',';
   size_t row_start = b->len;
-  s = l->load_data ? encode_tsv(l, b, vals, err) : encode_sql(l, b, vals, err);
+  s = encode_row(l, b, vals, err);
   if (s != PS_OK) {
     b->len = start;
     return s;
@@ -448,10 +389,10 @@ static char *build_head(const loader *l, const char *schema, const char *table) 
   size_t pos = 0;
   if (l->load_data)
     pos += (size_t)snprintf(h, cap,
-                            "LOAD DATA LOCAL INFILE 'pollster-batch' INTO TABLE `%s`.`%s` "
+                            "LOAD DATA LOCAL INFILE 'pollster-batch' %sINTO TABLE `%s`.`%s` "
                             "CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY "
                             "'\\\\' LINES TERMINATED BY '\\n' (",
-                            schema, table);
+                            l->opts.last_wins ? "REPLACE " : "", schema, table);
   else
     pos += (size_t)snprintf(h, cap, "INSERT INTO `%s`.`%s` (", schema, table);
   for (size_t i = 0; i < l->n_cols; i++)
@@ -469,7 +410,7 @@ static char *build_tail(const loader *l) {
     return NULL;
   size_t pos = 0;
   t[0] = '\0';
-  if (!l->opts.upsert)
+  if (!l->opts.upsert && !l->opts.last_wins)
     return t;
   bool any = false;
   for (size_t i = 0; i < l->n_cols; i++) {

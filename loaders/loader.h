@@ -11,7 +11,13 @@
  * loader_finish flushes and joins the sender; the first error of the sender
  * is returned by the next loader_add_row/loader_finish call.  One loader is
  * used by one producer thread.  The connection is borrowed and must not be
- * used by anyone else until loader_finish/loader_free returns. */
+ * used by anyone else until loader_finish/loader_free returns.
+ *
+ * The loader never commits: a caller that wants all-or-nothing visibility
+ * (incremental upserts) runs START TRANSACTION on the connection before
+ * loader_open and COMMIT (or ROLLBACK) after loader_finish.  LOAD DATA
+ * LOCAL needs local_infile=ON on the server; a warning or skipped line in
+ * a LOAD DATA batch is an error (PS_EDATA), never a silent truncation. */
 #ifndef POLLSTER_LOADER_H
 #define POLLSTER_LOADER_H
 
@@ -46,6 +52,11 @@ typedef struct loader_opts {
   size_t batch_bytes;          /* >= 1 */
   cfg_load_method method;      /* insert or load_data */
   bool upsert;                 /* ON DUPLICATE KEY UPDATE every non-key column */
+  /* A row whose key is already in the table replaces it (staging loads,
+   * where two sources may disagree): ON DUPLICATE KEY UPDATE with INSERT,
+   * REPLACE with LOAD DATA.  Every column is written, so both leave the same
+   * row.  Unlike `upsert`, it keeps load_data available. */
+  bool last_wins;
   const _Atomic bool *cancel;  /* may be NULL; checked per batch */
 } loader_opts;
 

@@ -20,6 +20,25 @@ ps_status staging_ensure_state_schema(MYSQL *conn, const cfg_target *target, ps_
                   target->state_schema);
 }
 
+ps_status staging_lock(MYSQL *conn, const cfg_target *target, unsigned wait_s,
+                       ps_error *err) {
+  /* Lock names are limited to 64 characters: the schema name is hashed. */
+  char sql[256];
+  snprintf(sql, sizeof sql, "SELECT GET_LOCK(CONCAT('pollster:', MD5('%s')), %u)",
+           target->state_schema, wait_s);
+  int64_t got = 0;
+  bool null = true;
+  ps_status s = db_query_i64(conn, sql, &got, &null, err);
+  if (s != PS_OK)
+    return s;
+  if (null || got != 1)
+    return ERROR_SET(err, PS_EBUSY,
+                     "another pollster run is refreshing `%s` (its staging tables in `%s`); "
+                     "waited %u s for it to end",
+                     target->schema, target->state_schema, wait_s);
+  return PS_OK;
+}
+
 static bool ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
   return n > k && strcmp(s + n - k, suffix) == 0;

@@ -32,6 +32,15 @@ ps_status staging_ensure_state_schema(MYSQL *conn, const cfg_target *target, ps_
 ps_status staging_cleanup(MYSQL *conn, const cfg_target *target, const schema_def *schema,
                           const char *table, ps_error *err);
 
+/* The staging tables of a target belong to one run at a time: two runs
+ * building the same <state>.<table>__staging would drop, load and swap each
+ * other's copies.  staging_lock takes a server-side named lock for the
+ * target's state schema on `conn` (borrowed; a connection the caller keeps
+ * open, outside any pool, for the whole run), waiting up to wait_s seconds
+ * for another run to finish.  The server releases it when the connection
+ * closes, also when the process dies.  PS_EBUSY when still held after wait_s. */
+ps_status staging_lock(MYSQL *conn, const cfg_target *target, unsigned wait_s, ps_error *err);
+
 typedef struct staging_table {
   char table[65];          /* live table name */
   char deferred_keys[4096];/* "ADD KEY ..., ADD KEY ..." to add after the load ("" = none) */

@@ -7,7 +7,11 @@
  *   CREATE TABLE ...;   (version 1: the full schema)
  *   ALTER TABLE ...;    (later versions: forward migrations)
  * The current definition of each table (its CREATE TABLE text, with the
- * table comment and column comments) is what staging tables are made from. */
+ * table comment and column comments) is what staging tables are made from.
+ * A migration section that changes a table therefore also restates the
+ * table's full CREATE TABLE (skipped on upgrade when the table exists; it
+ * becomes the current definition).  A fresh database is created from the
+ * current definitions and stamped with the latest version. */
 #ifndef POLLSTER_SCHEMA_H
 #define POLLSTER_SCHEMA_H
 

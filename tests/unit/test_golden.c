@@ -11,6 +11,7 @@
 #include "engine/db.h"
 #include "tests/support/fixture.h"
 #include "tests/support/testdb.h"
+#include "tsan_criterion.h"
 
 static const char *const tables[] = {
     "metadata", "hypervisor", "aggregate", "aggregate_host", "project",  "user",
@@ -76,6 +77,25 @@ Test(golden, a_second_run_gives_the_same_tables) {
   /* History tables keep their rows; everything was seen again. */
   cr_assert_eq(run_pollster("run --force-update"), 0);
   compare_all("second run");
+}
+
+/* The same content through every loading path. */
+static void rewrite_config(const char *extra) {
+  unlink(cfg);
+  free(cfg);
+  cfg = testdb_write_config(prefix, 2, extra);
+}
+
+Test(golden, load_data_gives_the_same_tables) {
+  rewrite_config("engine: { load_method: load_data, batch_rows: 7 }\n");
+  cr_assert_eq(run_pollster("run"), 0);
+  compare_all("load_data");
+}
+
+Test(golden, keys_built_with_the_data_and_one_row_batches) {
+  rewrite_config("engine: { deferred_indexes: false, batch_rows: 1, workers: 1 }\n");
+  cr_assert_eq(run_pollster("run"), 0);
+  compare_all("one-row batches");
 }
 
 Test(golden, selecting_a_table_runs_its_dependencies) {

@@ -151,6 +151,34 @@ static void upsert(cfg_load_method method) {
                              "n = 2 AND b = 'y' AND d IS NULL AND id >= 5", schema), 11);
 }
 
+/* last_wins: duplicates within one load keep the later row, with both
+ * methods (LOAD DATA through REPLACE). */
+static void last_wins(cfg_load_method method) {
+  loader_opts o = {.batch_rows = 4, .batch_bytes = 1 << 20, .method = method,
+                   .last_wins = true};
+  ps_error err;
+  error_clear(&err);
+  loader *l = loader_open(m, schema, "t", cols, NCOLS, &o, &err);
+  cr_assert_not_null(l, "%s", err.msg);
+  char id[16], s[32];
+  for (int round = 0; round < 2; round++)
+    for (int i = 1; i <= 6; i++) {
+      snprintf(id, sizeof id, "%d", i);
+      snprintf(s, sizeof s, "round %d", round);
+      loader_value v[] = {V(id), V(s), V(round ? NULL : "2020-01-01 00:00:00"), V("z"),
+                          V(round ? "7" : NULL)};
+      add(l, v);
+    }
+  finish(l);
+  loader_free(l);
+  cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t", schema), 6);
+  cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t WHERE s = 'round 1' AND d IS NULL "
+                             "AND n = 7", schema), 6);
+}
+
+Test(loader, last_wins_insert) { last_wins(CFG_LOAD_INSERT); }
+Test(loader, last_wins_load_data_replaces) { last_wins(CFG_LOAD_DATA); }
+
 Test(loader, upsert_insert) { upsert(CFG_LOAD_INSERT); }
 Test(loader, upsert_with_load_data_uses_insert) { upsert(CFG_LOAD_DATA); }
 
@@ -187,25 +215,32 @@ Test(loader, cuts_batches_by_rows) {
 }
 
 Test(loader, cuts_batches_by_bytes) {
-  /* "(1000,'<90 x>',NULL,NULL,NULL)" is 114 bytes; with the separating
-   * comma 8 rows are 919 bytes and 9 would be 1034 > 1000. */
+  /* INSERT: "(1000,'<90 x>',NULL,NULL,NULL)" is 114 bytes; with the
+   * separating comma 8 rows are 919 bytes and 9 would be 1034 > 1000.
+   * LOAD DATA: "1000\t<90 x>\t\\N\t\\N\t\\N\n" is 105 bytes: 9 rows a batch. */
   char s[91];
   memset(s, 'x', 90);
   s[90] = '\0';
-  int64_t before = session_status(m, "COM_INSERT");
-  loader *l = open_t(m, "t", CFG_LOAD_INSERT, false, 100000, 1000);
-  char id[16];
-  for (int i = 1000; i < 1080; i++) {
-    snprintf(id, sizeof id, "%d", i);
-    loader_value v[] = {V(id), V(s), V(NULL), V(NULL), V(NULL)};
-    add(l, v);
+  for (int method = 0; method < 2; method++) {
+    testdb_exec(m, "TRUNCATE `%s`.t", schema);
+    const char *counter = method ? "COM_LOAD" : "COM_INSERT";
+    int64_t before = session_status(m, counter);
+    loader *l = open_t(m, "t", method ? CFG_LOAD_DATA : CFG_LOAD_INSERT, false, 100000, 1000);
+    char id[16];
+    for (int i = 1000; i < 1080; i++) {
+      snprintf(id, sizeof id, "%d", i);
+      loader_value v[] = {V(id), V(s), V(NULL), V(NULL), V(NULL)};
+      add(l, v);
+    }
+    finish(l);
+    int64_t want = method ? 9 : 10;
+    cr_assert_eq(loader_batches_sent(l), (uint64_t)want, "%s", counter);
+    cr_assert_eq(session_status(m, counter) - before, want, "%s", counter);
+    cr_assert_leq(loader_bytes_sent(l), (uint64_t)want * (1000 + 300), "%s", counter);
+    loader_free(l);
+    cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t WHERE s = REPEAT('x', 90)", schema),
+                 80);
   }
-  finish(l);
-  cr_assert_eq(loader_batches_sent(l), 10);
-  cr_assert_eq(session_status(m, "COM_INSERT") - before, 10);
-  loader_free(l);
-  cr_assert_eq(testdb_i64(m, "SELECT COUNT(*) FROM `%s`.t WHERE s = REPEAT('x', 90)", schema),
-               80);
 }
 
 Test(loader, respects_max_allowed_packet_and_names_a_too_big_row) {

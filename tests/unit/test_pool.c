@@ -10,6 +10,7 @@
 #include "engine/log.h"
 #include "engine/pool.h"
 #include "tests/support/testdb.h"
+#include "tsan_criterion.h"
 
 static cfg_server server(unsigned pool_size) {
   return (cfg_server){.name = (char *)"testsrv",
