@@ -31,6 +31,8 @@ typedef struct bench_layout {
  * config whose password comes from the environment variable
  * POLLSTER_BENCH_PASSWORD (the bench sets it for its children). */
 bench_layout *bench_layout_private(const bench_server *s, const char *prefix, unsigned cells);
+/* (both constructors: a new layout the caller owns, bench_layout_free; NULL
+ * on failure) */
 /* Layout from an operator's config (borrowed): the config text minus its
  * `engine:` and `jobs:` sections, the config's schemas. */
 bench_layout *bench_layout_config(const config *cfg, const char *path, ps_error *err);

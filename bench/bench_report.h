@@ -35,12 +35,13 @@ typedef struct bench_report {
   char load[256];           /* load average before and after */
   char started[32];         /* UTC */
   char command[1024];
-  bench_result *points;
+  bench_result *points;     /* owned by whoever built the report */
   size_t n_points;
   bench_baseline_result baselines[BENCH_BL__COUNT];
 } bench_report;
 
-/* Median of n values (n >= 1); sorts v in place. */
+/* Every function below borrows r and its strings; paths are borrowed.
+ * Median of n values (n >= 1); sorts v in place. */
 double bench_median(double *v, size_t n);
 
 void bench_report_print(FILE *out, const bench_report *r);

@@ -44,7 +44,8 @@ typedef struct bench_sample {
   int64_t rows;        /* rows in the measured tables afterwards */
 } bench_sample;
 
-/* Which tables a run measures (the catalogue, filtered by ctx->table). */
+/* ctx is borrowed by every call below; out is the caller's.
+ * Which tables a run measures (the catalogue, filtered by ctx->table). */
 ps_status bench_ctx_init(bench_ctx *ctx, ps_error *err);
 
 /* One `pollster run --force-update` with the point's engine settings.
