@@ -241,7 +241,7 @@ ps_status bench_report_plot(const bench_report *r, const char *dir, ps_error *er
   }
   fclose(d);
   fprintf(g,
-          "set terminal svg size 1000,620 dynamic noenhanced font 'sans,12' background '#ffffff'\n"
+          "set terminal svg size 1000,700 dynamic noenhanced font 'sans,12' background '#ffffff'\n"
           "set output '%s'\n"
           "set title 'pollster: %s table, scale %g (%lld rows): throughput against batch size'\n"
           "set xlabel 'batch_rows (log scale)'\nset ylabel 'rows per second'\n"

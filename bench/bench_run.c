@@ -210,7 +210,8 @@ const char *bench_baseline_name(bench_baseline_kind k) {
  * one per nova cell for instance).  For instance these are the extractor's
  * own column expressions (extractors/instance.c) minus the host -> AZ join
  * (an empty map in the bench: the source's availability_zone is used either
- * way).  For every other table the source is pollster's own result table:
+ * way), with the extractor's cut of over-long strings to the column's
+ * length in characters (pollster counts such rows as "fixed").  For every other table the source is pollster's own result table:
  * that measures the write side alone, the part the server cannot avoid. */
 static size_t select_sql(const bench_ctx *ctx, const char *table, char sql[][1024],
                          size_t max) {
@@ -219,10 +220,11 @@ static size_t select_sql(const bench_ctx *ctx, const char *table, char sql[][102
     size_t n = 0;
     for (unsigned c = 0; c < l->n_cells && n < max; c++, n++)
       snprintf(sql[n], 1024,
-               "SELECT project_id, uuid, display_name, vcpus, memory_mb, root_gb, "
-               "ephemeral_gb, instance_type_id, user_id, created_at, deleted_at, "
-               "COALESCE(deleted, 0) = 0, host, availability_zone, "
-               "COALESCE(cell_name, 'cell%u') FROM `%s`.instances",
+               "SELECT LEFT(project_id, 36), LEFT(uuid, 36), LEFT(display_name, 255), vcpus, "
+               "memory_mb, root_gb, ephemeral_gb, instance_type_id, LEFT(user_id, 36), "
+               "created_at, deleted_at, COALESCE(deleted, 0) = 0, LEFT(host, 255), "
+               "LEFT(availability_zone, 255), LEFT(COALESCE(cell_name, 'cell%u'), 255) "
+               "FROM `%s`.instances",
                c + 1, l->cells[c]);
     return n;
   }
