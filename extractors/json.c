@@ -53,23 +53,13 @@ static void sink_put(jsink *s, const unsigned char *b, size_t n) {
   }
 }
 
-static int hexval(unsigned char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Reads "\uXXXX" at j->i (the backslash). */
 static bool hex4(jp *j, unsigned *out) {
   if (j->len - j->i < 6 || j->p[j->i] != '\\' || j->p[j->i + 1] != 'u')
     return false;
   unsigned v = 0;
   for (int k = 2; k < 6; k++) {
-    int h = hexval(j->p[j->i + k]);
+    int h = text_hex_value(j->p[j->i + k]);
     if (h < 0)
       return false;
     v = v << 4 | (unsigned)h;

@@ -199,16 +199,6 @@ static ps_status utf8_str(rd *r, const unsigned char *s, size_t n) {
   return finish_str(r, n);
 }
 
-static int hexval(unsigned char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* STRING: repr() of a byte string, undone the way Python 2's
  * str.decode('string-escape') does. */
 static ps_status op_string(rd *r) {
@@ -244,7 +234,7 @@ static ps_status op_string(rd *r) {
     case 't': o[m++] = '\t'; break;
     case 'v': o[m++] = '\v'; break;
     case 'x': {
-      int h1 = k < n ? hexval(s[k]) : -1, h2 = k + 1 < n ? hexval(s[k + 1]) : -1;
+      int h1 = k < n ? text_hex_value(s[k]) : -1, h2 = k + 1 < n ? text_hex_value(s[k + 1]) : -1;
       if (h1 < 0 || h2 < 0)
         return bad(r, "invalid \\x escape in STRING");
       o[m++] = (char)(h1 << 4 | h2);
@@ -305,7 +295,7 @@ static ps_status op_unicode(rd *r) {
         return bad(r, "truncated \\u escape in UNICODE");
       cp = 0;
       for (int d = 0; d < digits; d++) {
-        int h = hexval(s[k + (size_t)d]);
+        int h = text_hex_value(s[k + (size_t)d]);
         if (h < 0)
           return bad(r, "bad \\u escape in UNICODE");
         cp = cp << 4 | (uint32_t)h;

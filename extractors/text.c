@@ -101,3 +101,13 @@ size_t text_utf8_put(uint32_t cp, char *out) {
   u[3] = (unsigned char)(0x80 | (cp & 0x3F));
   return 4;
 }
+
+int text_hex_value(unsigned char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}

@@ -23,6 +23,9 @@ bool text_utf8_valid(const char *s, size_t len);
  * character before them (validate first if that matters).  Returns len when the whole string fits. */
 size_t text_utf8_truncate(const char *s, size_t len, size_t max_chars);
 
+/* Value of a hexadecimal digit, or -1. */
+int text_hex_value(unsigned char c);
+
 /* Write code point cp (<= 0x10FFFF, the caller checked) as UTF-8 at out
  * (room for 4 bytes); returns the bytes written. */
 size_t text_utf8_put(uint32_t cp, char *out);
