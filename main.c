@@ -409,7 +409,7 @@ static int resolve_tables(const char *list, const config *cfg, const char ***nam
   return 0;
 }
 
-static int run_dry(ex_run *r, const job_desc *jobs, size_t n, const char **names,
+static int run_dry(const job_desc *jobs, size_t n, const char **names,
                    size_t n_names) {
   sched_plan plan;
   ps_error err;
@@ -436,7 +436,6 @@ static int run_dry(ex_run *r, const job_desc *jobs, size_t n, const char **names
     if (rc == 0 && d->ops->finish(d->arg, &err) != PS_OK)
       rc = fail(&err);
   }
-  (void)r;
   sched_plan_free(&plan);
   return rc;
 }
@@ -514,7 +513,7 @@ static int cmd_run(cli *c) {
   size_t n;
   const job_desc *jobs = ex_run_jobs(r, &n);
   if (c->ex.dry_run) {
-    rc = run_dry(r, jobs, n, names, n_names);
+    rc = run_dry(jobs, n, names, n_names);
     goto out;
   }
   sched_opts so = {.workers = cfg->engine.workers,

@@ -52,8 +52,6 @@ typedef struct owner_info {
 typedef struct project_state {
   strmap *projects; /* project id -> proj_info */
   strmap *owners;   /* user id -> owner_info */
-  ex_job *j;
-  size_t cell;      /* which cell a quota/instance query reads */
 } project_state;
 
 static proj_info *proj(project_state *st, const char *id, unsigned long len, ps_error *err) {
@@ -169,7 +167,6 @@ static ps_status project_prepare(ex_job *j, size_t *n_units, ps_error *err) {
   if (!st)
     return ERROR_SET(err, PS_ENOMEM, "project lookups");
   j->state = st;
-  st->j = j;
   st->projects = strmap_create(sizeof(proj_info));
   st->owners = strmap_create(sizeof(owner_info));
   if (!st->projects || !st->owners)
